@@ -1,0 +1,1 @@
+"""The HTTP edge of jiuzhu: Starlette app, authentication, request context, command line."""

@@ -1,0 +1,85 @@
+"""Configuration read from the environment, once, at start-up.
+
+| variable | meaning | default |
+|---|---|---|
+| ``JIUZHU_MODE`` | ``development`` or ``production`` | ``development`` |
+| ``DATABASE_URL`` | Tortoise URL (``sqlite://…`` or ``postgres://…``) | ``sqlite://var/jiuzhu.sqlite3`` |
+| ``JIUZHU_TOKEN_SECRET`` | HMAC key for bearer tokens, 32+ characters | a development-only value |
+| ``JIUZHU_TOKEN_TTL_SECONDS`` | bearer token lifetime | ``28800`` (8 hours) |
+| ``PORT`` / ``HOST`` | where ``jiuzhu serve`` listens | ``8000`` / ``127.0.0.1`` |
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from typing import Literal
+
+DEV_SECRET = "jiuzhu-development-secret-do-not-use-in-production"
+MIN_SECRET_LENGTH = 32
+
+
+class ConfigError(RuntimeError):
+    """Raised when the environment cannot run the server safely; the message says why."""
+
+
+@dataclass(frozen=True, slots=True)
+class Settings:
+    """The server's settings; see the module docstring for the variables."""
+
+    mode: Literal["development", "production"]
+    database_url: str
+    token_secret: str
+    token_ttl_seconds: int
+    host: str
+    port: int
+
+    @property
+    def production(self) -> bool:
+        """True when running in production mode."""
+        return self.mode == "production"
+
+    def check(self) -> None:
+        """Refuse to run production with a missing, default or short token secret."""
+        if not self.production:
+            return
+        if not self.token_secret:
+            raise ConfigError("JIUZHU_TOKEN_SECRET is not set: production mode needs a secret of its own.")
+        if self.token_secret == DEV_SECRET:
+            raise ConfigError(
+                "JIUZHU_TOKEN_SECRET is the development default: anyone could forge tokens. Set a secret."
+            )
+        if len(self.token_secret) < MIN_SECRET_LENGTH:
+            raise ConfigError(
+                f"JIUZHU_TOKEN_SECRET has {len(self.token_secret)} characters; "
+                f"production needs at least {MIN_SECRET_LENGTH}."
+            )
+
+
+def _int(name: str, default: int) -> int:
+    raw = os.environ.get(name, "").strip()
+    if not raw:
+        return default
+    try:
+        value = int(raw)
+    except ValueError as exc:
+        raise ConfigError(f"{name} must be a whole number, got {raw!r}.") from exc
+    if value <= 0:
+        raise ConfigError(f"{name} must be positive, got {value}.")
+    return value
+
+
+def load_settings() -> Settings:
+    """Read the settings from the environment (no caching: tests change it)."""
+    mode = os.environ.get("JIUZHU_MODE", "development").strip().lower() or "development"
+    if mode not in ("development", "production"):
+        raise ConfigError(f"JIUZHU_MODE must be 'development' or 'production', got {mode!r}.")
+    default_secret = DEV_SECRET if mode == "development" else ""
+    return Settings(
+        mode=mode,  # type: ignore[arg-type]
+        database_url=os.environ.get("DATABASE_URL", "").strip() or "sqlite://var/jiuzhu.sqlite3",
+        token_secret=os.environ.get("JIUZHU_TOKEN_SECRET", "").strip() or default_secret,
+        token_ttl_seconds=_int("JIUZHU_TOKEN_TTL_SECONDS", 8 * 3600),
+        host=os.environ.get("HOST", "127.0.0.1").strip() or "127.0.0.1",
+        port=_int("PORT", 8000),
+    )

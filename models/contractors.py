@@ -1,0 +1,126 @@
+"""Contractors (承接主体, Art. 5) and their eligibility record (Art. 6)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import ClassVar
+
+from tortoise import fields
+from tortoise.expressions import Q, Subquery
+from tortoise.models import Model
+
+from models.base import Owned, TimestampedModel
+from models.enums import ContractorKind, CreditStatus, EligibilityCondition
+
+#: Art. 6(6): no major violation "在参与政府购买服务前三年内".
+VIOLATION_LOOKBACK_YEARS = 3
+
+
+class Contractor(TimestampedModel, Owned):
+    """承接主体: a social organisation, class-II public institution or enterprise (Art. 5)."""
+
+    id = fields.IntField(primary_key=True)
+    name = fields.CharField(max_length=120)
+    credit_code = fields.CharField(max_length=18, unique=True, description="统一社会信用代码 (GB 32100-2015)")
+    kind = fields.CharEnumField(ContractorKind, max_length=32)
+    registration_authority = fields.CharField(max_length=120, description="登记管理机关")
+    contact_person = fields.CharField(max_length=50)
+    contact_phone = fields.CharField(max_length=30)
+    address = fields.CharField(max_length=200, default="")
+    credit_status = fields.CharEnumField(CreditStatus, max_length=16, default=CreditStatus.GOOD)
+    on_abnormal_list = fields.BooleanField(default=False, description="列入经营异常名录")
+    on_serious_violation_list = fields.BooleanField(default=False, description="列入严重违法失信名单")
+
+    attestations: fields.ReverseRelation[EligibilityAttestation]
+    violations: fields.ReverseRelation[ContractorViolation]
+
+    contractor_path: ClassVar[str | None] = "id"
+    policy_object: ClassVar[str] = "contractor"
+
+    @classmethod
+    def public_q(cls) -> Q | None:
+        """The public sees the contractors named in published contracts."""
+        from models.contracts import Contract
+
+        published = Contract.filter(published_on__isnull=False)
+        return Q(id__in=Subquery(published.values("contractor_id")))
+
+    class Meta:
+        table = "contractor"
+        ordering = ("id",)
+
+
+class EligibilityAttestation(Model, Owned):
+    """One Art. 6 condition, attested (or not) with evidence by the agency or city civil affairs."""
+
+    id = fields.IntField(primary_key=True)
+    contractor: fields.ForeignKeyRelation[Contractor] = fields.ForeignKeyField(
+        "models.Contractor", related_name="attestations", on_delete=fields.CASCADE, db_index=True
+    )
+    condition = fields.CharEnumField(EligibilityCondition, max_length=32)
+    attested = fields.BooleanField(default=False)
+    evidence_ref = fields.CharField(max_length=200, default="", description="证明材料编号/位置")
+    attested_on = fields.DateField(null=True)
+
+    contractor_path: ClassVar[str | None] = "contractor_id"
+    policy_object: ClassVar[str] = "contractor"
+
+    class Meta:
+        table = "contractor_attestation"
+        unique_together = (("contractor", "condition"),)
+
+
+class ContractorViolation(Model, Owned):
+    """A recorded violation (违法行为), major ones within 3 years fail Art. 6(6)."""
+
+    id = fields.IntField(primary_key=True)
+    contractor: fields.ForeignKeyRelation[Contractor] = fields.ForeignKeyField(
+        "models.Contractor", related_name="violations", on_delete=fields.CASCADE, db_index=True
+    )
+    occurred_on = fields.DateField()
+    description = fields.TextField()
+    is_major = fields.BooleanField(default=False, description="重大违法行为")
+
+    contractor_path: ClassVar[str | None] = "contractor_id"
+    policy_object: ClassVar[str] = "contractor"
+
+    class Meta:
+        table = "contractor_violation"
+
+
+@dataclass(frozen=True, slots=True)
+class EligibilityFailure:
+    """Why a contractor is not eligible: the Art. 6 condition and the reason in Chinese."""
+
+    condition: EligibilityCondition
+    reason: str
+
+
+def eligibility_failures(
+    contractor: Contractor,
+    attestations: list[EligibilityAttestation],
+    violations: list[ContractorViolation],
+    on: dt.date,
+) -> list[EligibilityFailure]:
+    """Art. 5–6 eligibility, computed (never typed in): the list of failing conditions, empty when eligible."""
+    failures: list[EligibilityFailure] = []
+    attested = {a.condition for a in attestations if a.attested}
+    for condition in EligibilityCondition:
+        if condition not in attested:
+            failures.append(EligibilityFailure(condition, "第六条该项条件未经核实确认"))
+    cutoff = (
+        on.replace(year=on.year - VIOLATION_LOOKBACK_YEARS)
+        if not (on.month == 2 and on.day == 29)
+        else (on.replace(year=on.year - VIOLATION_LOOKBACK_YEARS, day=28))
+    )
+    clean = EligibilityCondition.CLEAN_RECORD
+    if contractor.on_abnormal_list:
+        failures.append(EligibilityFailure(clean, "已被列入经营异常名录"))
+    if contractor.on_serious_violation_list:
+        failures.append(EligibilityFailure(clean, "已被列入严重违法失信名单"))
+    if contractor.credit_status == "bad":
+        failures.append(EligibilityFailure(clean, "信用状况不良"))
+    if any(v.is_major and v.occurred_on >= cutoff for v in violations):
+        failures.append(EligibilityFailure(clean, "前三年内有重大违法行为"))
+    return failures
