@@ -97,9 +97,7 @@ class PaymentInstalment(Owned, TimestampedModel):
     contract = fields.ForeignKeyField(
         "models.Contract", related_name="instalments", on_delete=fields.CASCADE, db_index=True
     )
-    district = fields.ForeignKeyField(
-        "models.District", related_name=False, on_delete=fields.RESTRICT, db_index=True
-    )
+    district = fields.ForeignKeyField("models.District", related_name=False, on_delete=fields.RESTRICT, db_index=True)
     contractor = fields.ForeignKeyField(
         "models.Contractor", related_name=False, on_delete=fields.RESTRICT, db_index=True
     )
@@ -126,9 +124,7 @@ class ContractAmendment(Owned, TimestampedModel):
     contract = fields.ForeignKeyField(
         "models.Contract", related_name="amendments", on_delete=fields.CASCADE, db_index=True
     )
-    district = fields.ForeignKeyField(
-        "models.District", related_name=False, on_delete=fields.RESTRICT, db_index=True
-    )
+    district = fields.ForeignKeyField("models.District", related_name=False, on_delete=fields.RESTRICT, db_index=True)
     contractor = fields.ForeignKeyField(
         "models.Contractor", related_name=False, on_delete=fields.RESTRICT, db_index=True
     )
@@ -154,9 +150,7 @@ class Inspection(Owned, TimestampedModel):
     contract = fields.ForeignKeyField(
         "models.Contract", related_name="inspections", on_delete=fields.CASCADE, db_index=True
     )
-    district = fields.ForeignKeyField(
-        "models.District", related_name=False, on_delete=fields.RESTRICT, db_index=True
-    )
+    district = fields.ForeignKeyField("models.District", related_name=False, on_delete=fields.RESTRICT, db_index=True)
     contractor = fields.ForeignKeyField(
         "models.Contractor", related_name=False, on_delete=fields.RESTRICT, db_index=True
     )
@@ -183,9 +177,7 @@ class Acceptance(Owned, TimestampedModel):
     contract = fields.ForeignKeyField(
         "models.Contract", related_name="acceptances", on_delete=fields.CASCADE, db_index=True
     )
-    district = fields.ForeignKeyField(
-        "models.District", related_name=False, on_delete=fields.RESTRICT, db_index=True
-    )
+    district = fields.ForeignKeyField("models.District", related_name=False, on_delete=fields.RESTRICT, db_index=True)
     contractor = fields.ForeignKeyField(
         "models.Contractor", related_name=False, on_delete=fields.RESTRICT, db_index=True
     )
@@ -223,9 +215,7 @@ class Payment(Owned, TimestampedModel):
     contract = fields.ForeignKeyField(
         "models.Contract", related_name="payments", on_delete=fields.CASCADE, db_index=True
     )
-    district = fields.ForeignKeyField(
-        "models.District", related_name=False, on_delete=fields.RESTRICT, db_index=True
-    )
+    district = fields.ForeignKeyField("models.District", related_name=False, on_delete=fields.RESTRICT, db_index=True)
     contractor = fields.ForeignKeyField(
         "models.Contractor", related_name=False, on_delete=fields.RESTRICT, db_index=True
     )

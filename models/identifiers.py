@@ -25,9 +25,7 @@ def validate_uscc(value: str) -> str:
     try:
         return uscc.validate(raw)
     except InvalidLength as exc:
-        raise IdentifierError(
-            "INVALID_CREDIT_CODE", f"统一社会信用代码应为18位，当前为{len(raw)}位。"
-        ) from exc
+        raise IdentifierError("INVALID_CREDIT_CODE", f"统一社会信用代码应为18位，当前为{len(raw)}位。") from exc
     except InvalidChecksum as exc:
         raise IdentifierError(
             "INVALID_CREDIT_CODE", "统一社会信用代码校验码不正确（GB 32100-2015），请核对后重新填写。"
@@ -50,9 +48,7 @@ def validate_id_number(value: str) -> str:
             "INVALID_ID_NUMBER", "居民身份证号码校验码不正确（GB 11643），请核对后重新填写。"
         ) from exc
     except (InvalidFormat, InvalidComponent, InvalidLength, ValidationError) as exc:
-        raise IdentifierError(
-            "INVALID_ID_NUMBER", "居民身份证号码格式不正确（出生日期或地区码无效）。"
-        ) from exc
+        raise IdentifierError("INVALID_ID_NUMBER", "居民身份证号码格式不正确（出生日期或地区码无效）。") from exc
 
 
 def mask_id_number(value: str) -> str:

@@ -72,9 +72,7 @@ class ServiceEntry(Model, Owned):
     contract = fields.ForeignKeyField(
         "models.Contract", related_name="service_entries", on_delete=fields.CASCADE, db_index=True
     )
-    district = fields.ForeignKeyField(
-        "models.District", related_name=False, on_delete=fields.RESTRICT, db_index=True
-    )
+    district = fields.ForeignKeyField("models.District", related_name=False, on_delete=fields.RESTRICT, db_index=True)
     contractor = fields.ForeignKeyField(
         "models.Contractor", related_name=False, on_delete=fields.RESTRICT, db_index=True
     )
@@ -90,9 +88,7 @@ class ServiceEntry(Model, Owned):
         db_index=True,
     )
     assistance_category = fields.CharEnumField(AssistanceCategory, max_length=16)
-    township = fields.ForeignKeyField(
-        "models.Township", related_name=False, on_delete=fields.RESTRICT, db_index=True
-    )
+    township = fields.ForeignKeyField("models.Township", related_name=False, on_delete=fields.RESTRICT, db_index=True)
     content = fields.TextField()
     quantity = fields.DecimalField(max_digits=10, decimal_places=2)
     unit = fields.CharEnumField(ServiceUnit, max_length=16)
@@ -105,9 +101,7 @@ class ServiceEntry(Model, Owned):
         "models.ServiceEntry", related_name="corrections", null=True, on_delete=fields.RESTRICT, db_index=True
     )
     correction_reason = fields.TextField(default="")
-    submitted_by = fields.ForeignKeyField(
-        "models.User", related_name=False, null=True, on_delete=fields.SET_NULL
-    )
+    submitted_by = fields.ForeignKeyField("models.User", related_name=False, null=True, on_delete=fields.SET_NULL)
     submitted_at = fields.DatetimeField(auto_now_add=True)
 
     district_path: ClassVar[str | None] = "district_id"
@@ -130,9 +124,7 @@ class FundEntry(Model, Owned):
     contract = fields.ForeignKeyField(
         "models.Contract", related_name="fund_entries", on_delete=fields.CASCADE, db_index=True
     )
-    district = fields.ForeignKeyField(
-        "models.District", related_name=False, on_delete=fields.RESTRICT, db_index=True
-    )
+    district = fields.ForeignKeyField("models.District", related_name=False, on_delete=fields.RESTRICT, db_index=True)
     contractor = fields.ForeignKeyField(
         "models.Contractor", related_name=False, on_delete=fields.RESTRICT, db_index=True
     )
@@ -146,9 +138,7 @@ class FundEntry(Model, Owned):
         "models.FundEntry", related_name="corrections", null=True, on_delete=fields.RESTRICT, db_index=True
     )
     correction_reason = fields.TextField(default="")
-    submitted_by = fields.ForeignKeyField(
-        "models.User", related_name=False, null=True, on_delete=fields.SET_NULL
-    )
+    submitted_by = fields.ForeignKeyField("models.User", related_name=False, null=True, on_delete=fields.SET_NULL)
     submitted_at = fields.DatetimeField(auto_now_add=True)
 
     district_path: ClassVar[str | None] = "district_id"

@@ -23,9 +23,7 @@ class PurchasePlan(TimestampedModel, Owned):
     """年度购买社会救助服务项目预算计划 of one district for one year."""
 
     id = fields.IntField(primary_key=True)
-    district = fields.ForeignKeyField(
-        "models.District", related_name="plans", on_delete=fields.RESTRICT, db_index=True
-    )
+    district = fields.ForeignKeyField("models.District", related_name="plans", on_delete=fields.RESTRICT, db_index=True)
     year = fields.IntField()
     status = fields.CharEnumField(PlanStatus, max_length=16, default=PlanStatus.DRAFT)
     prev_year_dibao_funds = MoneyField(description="上年度最低生活保障资金")
@@ -55,9 +53,7 @@ class PlanLine(TimestampedModel, Owned):
     """One catalogue item bought in a plan (rule 2: catalogue only)."""
 
     id = fields.IntField(primary_key=True)
-    plan = fields.ForeignKeyField(
-        "models.PurchasePlan", related_name="lines", on_delete=fields.CASCADE, db_index=True
-    )
+    plan = fields.ForeignKeyField("models.PurchasePlan", related_name="lines", on_delete=fields.CASCADE, db_index=True)
     district = fields.ForeignKeyField(
         "models.District", related_name="plan_lines", on_delete=fields.RESTRICT, db_index=True
     )

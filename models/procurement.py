@@ -33,9 +33,7 @@ class ProcurementProject(TimestampedModel, Owned):
     plan = fields.ForeignKeyField(
         "models.PurchasePlan", related_name="projects", on_delete=fields.RESTRICT, db_index=True
     )
-    plan_lines = fields.ManyToManyField(
-        "models.PlanLine", related_name="projects", through="procurement_project_line"
-    )
+    plan_lines = fields.ManyToManyField("models.PlanLine", related_name="projects", through="procurement_project_line")
     code = fields.CharField(max_length=40, unique=True, description="项目编号")
     title = fields.CharField(max_length=200)
     budget = MoneyField(description="预算金额")
@@ -65,9 +63,7 @@ class ProcurementProject(TimestampedModel, Owned):
     @classmethod
     def public_q(cls) -> Q:
         """Published notices and their outcome are public (Art. 9(2), Art. 13)."""
-        return Q(
-            status__in=[ProcurementStatus.PUBLISHED, ProcurementStatus.AWARDED, ProcurementStatus.FAILED]
-        )
+        return Q(status__in=[ProcurementStatus.PUBLISHED, ProcurementStatus.AWARDED, ProcurementStatus.FAILED])
 
     class Meta:
         table = "procurement_project"

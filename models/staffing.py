@@ -26,12 +26,8 @@ class StaffMember(TimestampedModel, Owned):
     """
 
     id = fields.IntField(primary_key=True)
-    district = fields.ForeignKeyField(
-        "models.District", related_name="staff", on_delete=fields.RESTRICT, db_index=True
-    )
-    township = fields.ForeignKeyField(
-        "models.Township", related_name="staff", on_delete=fields.RESTRICT, db_index=True
-    )
+    district = fields.ForeignKeyField("models.District", related_name="staff", on_delete=fields.RESTRICT, db_index=True)
+    township = fields.ForeignKeyField("models.Township", related_name="staff", on_delete=fields.RESTRICT, db_index=True)
     name = fields.CharField(max_length=50)
     kind = fields.CharEnumField(StaffKind, max_length=16)
     contract = fields.ForeignKeyField(
@@ -51,9 +47,7 @@ class StaffMember(TimestampedModel, Owned):
     position = fields.CharField(max_length=50, default="")
     education = fields.CharEnumField(Education, max_length=20)
     social_work_background = fields.BooleanField(default=False, description="社会工作教育背景")
-    qualification = fields.CharEnumField(
-        SocialWorkQualification, max_length=20, default=SocialWorkQualification.NONE
-    )
+    qualification = fields.CharEnumField(SocialWorkQualification, max_length=20, default=SocialWorkQualification.NONE)
     start_date = fields.DateField()
     end_date = fields.DateField(null=True)
 
@@ -126,9 +120,7 @@ class MutualAidSubsidy(TimestampedModel, Owned):
     association = fields.ForeignKeyField(
         "models.MutualAidAssociation", related_name="subsidies", on_delete=fields.CASCADE, db_index=True
     )
-    district = fields.ForeignKeyField(
-        "models.District", related_name=False, on_delete=fields.RESTRICT, db_index=True
-    )
+    district = fields.ForeignKeyField("models.District", related_name=False, on_delete=fields.RESTRICT, db_index=True)
     year = fields.IntField()
     amount = MoneyField()
     workload = fields.TextField(default="", description="工作量依据")

@@ -46,9 +46,7 @@ class TrainingAttendance(Model, Owned):
     staff = fields.ForeignKeyField(
         "models.StaffMember", related_name="training", null=True, on_delete=fields.RESTRICT, db_index=True
     )
-    district = fields.ForeignKeyField(
-        "models.District", related_name=False, on_delete=fields.RESTRICT, db_index=True
-    )
+    district = fields.ForeignKeyField("models.District", related_name=False, on_delete=fields.RESTRICT, db_index=True)
     attendee_name = fields.CharField(max_length=50)
 
     district_path: ClassVar[str | None] = "district_id"

@@ -53,9 +53,7 @@ class Principal:
 
     def district_codes(self, role: Role | None = None) -> set[str]:
         """District codes the principal holds roles in (``*`` for city-wide)."""
-        return {
-            a.value for a in self.assignments if a.kind == "district" and (role is None or a.role == role)
-        }
+        return {a.value for a in self.assignments if a.kind == "district" and (role is None or a.role == role)}
 
     def contractor_ids(self) -> set[int]:
         """Contractors the principal acts for."""

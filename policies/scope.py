@@ -61,9 +61,7 @@ def visibility(principal: Principal, model: type[M]) -> Q:
     elif clauses:
         result = reduce(or_, clauses)
     else:
-        public = any(
-            implies(a.role, role) for role, _ in rules(obj, "read_public") for a in principal.assignments
-        )
+        public = any(implies(a.role, role) for role, _ in rules(obj, "read_public") for a in principal.assignments)
         result = (owned.public_q() if public else None) or NOTHING
     principal._cache[key] = result
     return result

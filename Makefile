@@ -1,0 +1,36 @@
+# One command to run the server, one to run the tests. Both build .venv from pyproject.toml first.
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: run test test-postgres lint schema bench
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[test]'
+	touch $(STAMP)
+
+## run: migrate the embedded SQLite database, load the demo data, serve GraphiQL on $PORT (default 8000)
+run: $(STAMP)
+	$(BIN)/jiuzhu dev
+
+## test: the whole suite (SQLite; JIUZHU_TEST_DB=postgres for PostgreSQL)
+test: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/python -m pytest
+
+test-postgres: $(STAMP)
+	JIUZHU_TEST_DB=postgres $(BIN)/python -m pytest
+
+lint: $(STAMP)
+	$(BIN)/ruff check . && $(BIN)/ruff format --check .
+
+## schema: rewrite the committed SDL after a schema change
+schema: $(STAMP)
+	$(BIN)/jiuzhu export-schema schema.graphql
+
+## bench: benchmarks (on demand; they print figures)
+bench: $(STAMP)
+	$(BIN)/python -m pytest tests/benchmarks -s -p no:cacheprovider -o addopts=""

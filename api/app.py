@@ -1,0 +1,64 @@
+"""The Starlette application."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import JSONResponse, PlainTextResponse
+from starlette.routing import Route
+from tortoise import Tortoise, connections
+
+from api.auth import Authenticator
+from api.config import Settings, load_settings
+from api.db import tortoise_config
+from api.graphql import Authenticate, JiuzhuGraphQL
+from schema import schema
+
+
+async def healthz(_: Request) -> PlainTextResponse:
+    """The process is up."""
+    return PlainTextResponse("ok")
+
+
+async def readyz(_: Request) -> JSONResponse:
+    """The database answers."""
+    try:
+        await connections.get("default").execute_query("SELECT 1")
+    except Exception:
+        return JSONResponse({"ready": False, "database": "unreachable"}, status_code=503)
+    return JSONResponse({"ready": True})
+
+
+def create_app(settings: Settings | None = None) -> Starlette:
+    """Build the app; ``settings`` default to the environment. Refuses unsafe production settings."""
+    settings = settings or load_settings()
+    settings.check()
+    authenticator = Authenticator(settings)
+    graphql = JiuzhuGraphQL(
+        schema,
+        authenticator=authenticator,
+        graphql_ide=None if settings.production else "graphiql",
+        allow_queries_via_get=False,
+    )
+
+    @asynccontextmanager
+    async def lifespan(_: Starlette) -> AsyncIterator[None]:
+        await Tortoise.init(config=tortoise_config(settings.database_url), _enable_global_fallback=True)
+        try:
+            yield
+        finally:
+            await Tortoise.close_connections()
+
+    app = Starlette(
+        routes=[
+            Route("/healthz", healthz),
+            Route("/readyz", readyz),
+            Route("/graphql", Authenticate(graphql, authenticator), methods=["GET", "POST"]),
+        ],
+        lifespan=lifespan,
+    )
+    app.state.settings = settings
+    return app

@@ -1,0 +1,103 @@
+"""The ``jiuzhu`` command: ``dev``, ``serve``, ``migrate``, ``seed``, ``export-schema``."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import sys
+from pathlib import Path
+
+from tortoise import Tortoise
+
+from api.config import ConfigError, Settings, load_settings
+from api.db import tortoise_config
+
+
+async def migrate_database(database_url: str) -> None:
+    """Apply every pending migration (Tortoise's native migrations in ``models/migrations``)."""
+    from tortoise.migrations.api import migrate
+
+    try:
+        await migrate(config=tortoise_config(database_url))
+    finally:
+        await Tortoise.close_connections()
+
+
+async def seed_database(database_url: str, *, demo: bool) -> None:
+    """Load reference data (and the demo set); loading twice changes nothing."""
+    from seeds import load_all
+
+    await Tortoise.init(config=tortoise_config(database_url))
+    try:
+        await load_all(demo=demo)
+    finally:
+        await Tortoise.close_connections()
+
+
+def export_schema(path: Path | None) -> str:
+    """The SDL of the schema; written to ``path`` when given."""
+    from schema import schema
+
+    sdl = schema.as_str() + "\n"
+    if path is not None:
+        path.write_text(sdl, encoding="utf-8")
+    return sdl
+
+
+def serve(settings: Settings, workers: int) -> None:
+    """Run uvicorn (the app reads the same environment)."""
+    import uvicorn
+
+    where = f"http://{settings.host}:{settings.port}/graphql"
+    if settings.production:
+        print(f"jiuzhu (production) listening on {where}", flush=True)
+    else:
+        print(f"jiuzhu ready. GraphiQL: {where}  (demo accounts: seeds/demo_accounts.csv)", flush=True)
+    uvicorn.run(
+        "api.main:app", host=settings.host, port=settings.port, workers=workers, proxy_headers=True, log_level="info"
+    )
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point of the ``jiuzhu`` command."""
+    parser = argparse.ArgumentParser(prog="jiuzhu", description="Taizhou social-assistance purchasing API")
+    sub = parser.add_subparsers(dest="command", required=True)
+    sub.add_parser("dev", help="migrate, load the demo data and serve with GraphiQL (development)")
+    p_serve = sub.add_parser("serve", help="serve the API (migrates first unless --no-migrate)")
+    p_serve.add_argument("--workers", type=int, default=1)
+    p_serve.add_argument("--no-migrate", action="store_true")
+    sub.add_parser("migrate", help="apply pending migrations")
+    p_seed = sub.add_parser("seed", help="load reference data, and the demo data unless --reference-only")
+    p_seed.add_argument("--reference-only", action="store_true")
+    p_export = sub.add_parser("export-schema", help="print the SDL, or write it to a file")
+    p_export.add_argument("path", nargs="?", type=Path)
+    args = parser.parse_args(argv)
+
+    if args.command == "export-schema":
+        sdl = export_schema(args.path)
+        if args.path is None:
+            sys.stdout.write(sdl)
+        return 0
+    try:
+        settings = load_settings()
+        settings.check()
+    except ConfigError as exc:
+        print(f"jiuzhu: refusing to start: {exc}", file=sys.stderr)
+        return 2
+    if args.command == "migrate":
+        asyncio.run(migrate_database(settings.database_url))
+    elif args.command == "seed":
+        asyncio.run(seed_database(settings.database_url, demo=not args.reference_only))
+    elif args.command == "dev":
+        asyncio.run(migrate_database(settings.database_url))
+        asyncio.run(seed_database(settings.database_url, demo=True))
+        serve(settings, workers=1)
+    elif args.command == "serve":
+        if not args.no_migrate:
+            asyncio.run(migrate_database(settings.database_url))
+        serve(settings, workers=args.workers)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

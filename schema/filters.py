@@ -1,0 +1,107 @@
+"""Filter inputs shared by the list queries, and their translation to queryset filters."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+import strawberry
+from tortoise.models import Model
+
+from schema import enums
+from schema.errors import InvalidArgument, InvalidId
+from schema.relay import decode_id
+
+
+def pk_of(global_id: strawberry.ID | None, type_name: str) -> Any:
+    """The primary key inside a global ID of ``type_name``; :class:`InvalidId` otherwise."""
+    if global_id is None:
+        return None
+    name, pk = decode_id(str(global_id))
+    if name != type_name:
+        raise InvalidId
+    return int(pk) if pk.isdigit() and len(pk) < 19 else pk
+
+
+def date_range(field: str, start: dt.date | None, end: dt.date | None) -> dict[str, Any]:
+    """``field__gte``/``field__lte`` for an inclusive date range."""
+    if start and end and start > end:
+        raise InvalidArgument("起始日期不能晚于结束日期。")
+    out: dict[str, Any] = {}
+    if start:
+        out[f"{field}__gte"] = start
+    if end:
+        out[f"{field}__lte"] = end
+    return out
+
+
+def district_code(code: str | None) -> dict[str, Any]:
+    """Filter by district code (6 digits)."""
+    if code is None:
+        return {}
+    if not (len(code) == 6 and code.isdigit()):
+        raise InvalidArgument("district 应为6位行政区划代码，例如 321202。")
+    return {"district_id": code}
+
+
+def apply(model: type[Model], **conditions: Any) -> dict[str, Any]:
+    """Drop unset conditions."""
+    return {k: v for k, v in conditions.items() if v is not None}
+
+
+@strawberry.input(description="Filter for contracts. 合同筛选。All conditions are combined with AND.")
+class ContractFilter:
+    """Contract filter."""
+
+    district: str | None = strawberry.field(default=None, description="District code, e.g. 321202. 区代码。")
+    status: list[enums.ContractStatus] | None = strawberry.field(default=None, description="Any of these states.")
+    contractor: strawberry.ID | None = strawberry.field(default=None, description="Contractor global ID. 承接主体。")
+    catalogue_item: strawberry.ID | None = strawberry.field(default=None, description="Catalogue item global ID.")
+    project: strawberry.ID | None = strawberry.field(default=None, description="Procurement project global ID.")
+    signed_from: dt.date | None = strawberry.field(default=None, description="Signed on or after. 签订起。")
+    signed_to: dt.date | None = strawberry.field(default=None, description="Signed on or before. 签订止。")
+    year: int | None = strawberry.field(default=None, description="Year of the service start. 年度。")
+
+
+@strawberry.input(description="Filter for annual plans. 计划筛选。")
+class PlanFilter:
+    """Plan filter."""
+
+    district: str | None = strawberry.field(default=None, description="District code. 区代码。")
+    year: int | None = strawberry.field(default=None, description="Budget year. 年度。")
+    status: list[enums.PlanStatus] | None = strawberry.field(default=None, description="Any of these states.")
+
+
+@strawberry.input(description="Filter for procurement projects. 采购项目筛选。")
+class ProjectFilter:
+    """Project filter."""
+
+    district: str | None = strawberry.field(default=None, description="District code. 区代码。")
+    year: int | None = strawberry.field(default=None, description="Year of the plan it draws on. 年度。")
+    status: list[enums.ProcurementStatus] | None = strawberry.field(default=None, description="Any of these states.")
+    method: enums.ProcurementMethod | None = strawberry.field(default=None, description="Procurement method.")
+    published_from: dt.date | None = strawberry.field(default=None, description="Published on or after.")
+    published_to: dt.date | None = strawberry.field(default=None, description="Published on or before.")
+
+
+@strawberry.input(description="Filter for ledger service entries. 台账筛选。")
+class ServiceEntryFilter:
+    """Service entry filter."""
+
+    district: str | None = strawberry.field(default=None, description="District code. 区代码。")
+    contract: strawberry.ID | None = strawberry.field(default=None, description="Contract global ID. 合同。")
+    contractor: strawberry.ID | None = strawberry.field(default=None, description="Contractor global ID.")
+    catalogue_item: strawberry.ID | None = strawberry.field(default=None, description="Catalogue item global ID.")
+    township: str | None = strawberry.field(default=None, description="Township code (9 digits). 乡镇代码。")
+    assistance_category: enums.AssistanceCategory | None = strawberry.field(default=None, description="救助类别.")
+    date_from: dt.date | None = strawberry.field(default=None, description="Service date on or after. 起始日期。")
+    date_to: dt.date | None = strawberry.field(default=None, description="Service date on or before. 截止日期。")
+
+
+@strawberry.input(description="Filter for contractors. 承接主体筛选。")
+class ContractorFilter:
+    """Contractor filter."""
+
+    kind: enums.ContractorKind | None = strawberry.field(default=None, description="Organisation type.")
+    name_contains: str | None = strawberry.field(default=None, description="Part of the name (at most 50 chars).")
+    credit_code: str | None = strawberry.field(default=None, description="Exact unified social credit code.")

@@ -1,0 +1,19 @@
+"""The root ``Mutation``. Each domain's mutations live in its own module and are listed here."""
+
+from __future__ import annotations
+
+import strawberry
+
+from schema import auth
+
+
+@strawberry.type(description="Changes. Each mutation takes one `input` and returns a payload with `errors`. 变更。")
+class Mutation:
+    """Root mutation."""
+
+    login: auth.LoginPayload = strawberry.mutation(
+        resolver=auth.login, description="Sign in with username and password; returns a bearer token. 登录。"
+    )
+    logout: auth.LogoutPayload = strawberry.mutation(
+        resolver=auth.logout, description="Revoke the bearer token used for this request. 退出登录。"
+    )

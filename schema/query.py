@@ -1,0 +1,235 @@
+"""The root ``Query``: ``node``, ``me`` and one connection per entity, each scoped by ``policies``."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Annotated
+
+import strawberry
+
+from models import Beneficiary as BeneficiaryRow
+from models import CatalogueItem as CatalogueItemRow
+from models import Contract as ContractRow
+from models import Contractor as ContractorRow
+from models import District as DistrictRow
+from models import FundEntry as FundEntryRow
+from models import ProcurementProject as ProjectRow
+from models import PurchasePlan as PlanRow
+from models import ServiceEntry as ServiceEntryRow
+from models import Township as TownshipRow
+from policies.scope import scoped
+from schema import enums
+from schema.auth import Me
+from schema.base import REGISTRY, converter, from_row
+from schema.catalogue import CatalogueItem
+from schema.context import Info
+from schema.contractors import Contractor
+from schema.contracts import Contract
+from schema.errors import InvalidArgument
+from schema.filters import (
+    ContractFilter,
+    ContractorFilter,
+    PlanFilter,
+    ProjectFilter,
+    ServiceEntryFilter,
+    date_range,
+    district_code,
+    pk_of,
+)
+from schema.geography import District, Township
+from schema.ledgers import Beneficiary, FundEntry, ServiceEntry
+from schema.node import Node
+from schema.pagination import After, Connection, First, paginate
+from schema.plans import PurchasePlan
+from schema.procurement import ProcurementProject
+from schema.relay import decode_id
+
+DistrictArg = Annotated[str | None, strawberry.argument(description="District code, e.g. 321202. 区代码。")]
+
+
+@strawberry.type(description="Read access to everything the caller may see. 查询。")
+class Query:
+    """Root query."""
+
+    @strawberry.field(description="Any object by its global ID; null when it does not exist or you may not see it.")
+    async def node(self, info: Info, id: strawberry.ID) -> Node | None:
+        """Relay node lookup, through the same scope as every list."""
+        type_name, pk = decode_id(str(id))
+        entry = REGISTRY.get(type_name)
+        if entry is None:
+            return None
+        cls, model = entry
+        try:
+            key = model._meta.pk.to_python_value(pk)
+        except (ValueError, TypeError):
+            return None
+        row = await info.context.loaders.by_id(model).load(key)
+        return None if row is None else from_row(cls, row)
+
+    @strawberry.field(description="Who is calling; null when not signed in. 当前用户。")
+    def me(self, info: Info) -> Me | None:
+        """The caller."""
+        principal = info.context.principal
+        return Me.of(principal) if principal.authenticated else None
+
+    @strawberry.field(description="Districts (purchasing entities). Public. 区（购买主体）。")
+    async def districts(self, info: Info, first: First = 20, after: After = None) -> Connection[District]:
+        """Districts."""
+        return await paginate(scoped(info.context.principal, DistrictRow), first, after, converter(District))
+
+    @strawberry.field(description="Townships and streets. Public. 乡镇（街道）。")
+    async def townships(
+        self, info: Info, first: First = 20, after: After = None, district: DistrictArg = None
+    ) -> Connection[Township]:
+        """Townships."""
+        qs = scoped(info.context.principal, TownshipRow).filter(**district_code(district))
+        return await paginate(qs, first, after, converter(Township))
+
+    @strawberry.field(description="The service catalogue (附件). Public. 服务目录。")
+    async def catalogue_items(
+        self,
+        info: Info,
+        first: First = 20,
+        after: After = None,
+        category: Annotated[
+            enums.CatalogueCategory | None, strawberry.argument(description="Only this category.")
+        ] = None,
+        active: Annotated[bool | None, strawberry.argument(description="Only active (true) or inactive.")] = None,
+    ) -> Connection[CatalogueItem]:
+        """Catalogue items."""
+        qs = scoped(info.context.principal, CatalogueItemRow)
+        if category is not None:
+            qs = qs.filter(category=category)
+        if active is not None:
+            qs = qs.filter(is_active=active)
+        return await paginate(qs, first, after, converter(CatalogueItem))
+
+    @strawberry.field(description="Contractors you may see (all for government roles; yourself for a contractor).")
+    async def contractors(
+        self, info: Info, first: First = 20, after: After = None, filter: ContractorFilter | None = None
+    ) -> Connection[Contractor]:
+        """Contractors."""
+        qs = scoped(info.context.principal, ContractorRow)
+        if filter is not None:
+            if filter.kind is not None:
+                qs = qs.filter(kind=filter.kind)
+            if filter.name_contains:
+                if len(filter.name_contains) > 50:
+                    raise InvalidArgument("nameContains 最多50个字符。")
+                qs = qs.filter(name__icontains=filter.name_contains)
+            if filter.credit_code:
+                qs = qs.filter(credit_code=filter.credit_code.strip().upper())
+        return await paginate(qs, first, after, converter(Contractor))
+
+    @strawberry.field(description="Annual purchase plans in your scope. 年度购买计划。")
+    async def purchase_plans(
+        self, info: Info, first: First = 20, after: After = None, filter: PlanFilter | None = None
+    ) -> Connection[PurchasePlan]:
+        """Plans."""
+        qs = scoped(info.context.principal, PlanRow)
+        if filter is not None:
+            qs = qs.filter(**district_code(filter.district))
+            if filter.year is not None:
+                qs = qs.filter(year=filter.year)
+            if filter.status:
+                qs = qs.filter(status__in=filter.status)
+        return await paginate(qs, first, after, converter(PurchasePlan))
+
+    @strawberry.field(description="Procurement projects in your scope; the public sees published ones. 采购项目。")
+    async def procurement_projects(
+        self, info: Info, first: First = 20, after: After = None, filter: ProjectFilter | None = None
+    ) -> Connection[ProcurementProject]:
+        """Projects."""
+        qs = scoped(info.context.principal, ProjectRow)
+        if filter is not None:
+            qs = qs.filter(**district_code(filter.district))
+            if filter.year is not None:
+                qs = qs.filter(plan__year=filter.year)
+            if filter.status:
+                qs = qs.filter(status__in=filter.status)
+            if filter.method is not None:
+                qs = qs.filter(method=filter.method)
+            qs = qs.filter(**date_range("published_on", filter.published_from, filter.published_to))
+        return await paginate(qs, first, after, converter(ProcurementProject))
+
+    @strawberry.field(description="Contracts in your scope; the public sees published ones. 购买服务合同。")
+    async def contracts(
+        self, info: Info, first: First = 20, after: After = None, filter: ContractFilter | None = None
+    ) -> Connection[Contract]:
+        """Contracts."""
+        qs = scoped(info.context.principal, ContractRow)
+        if filter is not None:
+            qs = qs.filter(**district_code(filter.district))
+            if filter.status:
+                qs = qs.filter(status__in=filter.status)
+            if filter.contractor is not None:
+                qs = qs.filter(contractor_id=pk_of(filter.contractor, "Contractor"))
+            if filter.project is not None:
+                qs = qs.filter(project_id=pk_of(filter.project, "ProcurementProject"))
+            if filter.catalogue_item is not None:
+                qs = qs.filter(catalogue_items__id=pk_of(filter.catalogue_item, "CatalogueItem"))
+            qs = qs.filter(**date_range("signed_on", filter.signed_from, filter.signed_to))
+            if filter.year is not None:
+                qs = qs.filter(
+                    service_start__gte=dt.date(filter.year, 1, 1), service_start__lte=dt.date(filter.year, 12, 31)
+                )
+        return await paginate(qs, first, after, converter(Contract))
+
+    @strawberry.field(
+        description="Beneficiaries in your scope (masked per your role; contractors see only those they served). "
+        "救助对象。"
+    )
+    async def beneficiaries(
+        self,
+        info: Info,
+        first: First = 20,
+        after: After = None,
+        district: DistrictArg = None,
+        assistance_category: Annotated[
+            enums.AssistanceCategory | None, strawberry.argument(description="Only this category. 救助类别。")
+        ] = None,
+    ) -> Connection[Beneficiary]:
+        """Beneficiaries."""
+        qs = scoped(info.context.principal, BeneficiaryRow).filter(**district_code(district))
+        if assistance_category is not None:
+            qs = qs.filter(assistance_category=assistance_category)
+        return await paginate(qs, first, after, converter(Beneficiary))
+
+    @strawberry.field(description="Ledger service entries in your scope, oldest first. 台账服务记录。")
+    async def service_entries(
+        self, info: Info, first: First = 20, after: After = None, filter: ServiceEntryFilter | None = None
+    ) -> Connection[ServiceEntry]:
+        """Service entries."""
+        qs = scoped(info.context.principal, ServiceEntryRow)
+        if filter is not None:
+            qs = qs.filter(**district_code(filter.district))
+            if filter.contract is not None:
+                qs = qs.filter(contract_id=pk_of(filter.contract, "Contract"))
+            if filter.contractor is not None:
+                qs = qs.filter(contractor_id=pk_of(filter.contractor, "Contractor"))
+            if filter.catalogue_item is not None:
+                qs = qs.filter(catalogue_item_id=pk_of(filter.catalogue_item, "CatalogueItem"))
+            if filter.township is not None:
+                qs = qs.filter(township_id=filter.township)
+            if filter.assistance_category is not None:
+                qs = qs.filter(assistance_category=filter.assistance_category)
+            qs = qs.filter(**date_range("service_date", filter.date_from, filter.date_to))
+        return await paginate(qs, first, after, converter(ServiceEntry))
+
+    @strawberry.field(description="Ledger fund entries in your scope, oldest first. 台账资金记录。")
+    async def fund_entries(
+        self,
+        info: Info,
+        first: First = 20,
+        after: After = None,
+        district: DistrictArg = None,
+        contract: Annotated[strawberry.ID | None, strawberry.argument(description="Contract global ID.")] = None,
+        date_from: Annotated[dt.date | None, strawberry.argument(description="On or after. 起始日期。")] = None,
+        date_to: Annotated[dt.date | None, strawberry.argument(description="On or before. 截止日期。")] = None,
+    ) -> Connection[FundEntry]:
+        """Fund entries."""
+        qs = scoped(info.context.principal, FundEntryRow).filter(**district_code(district))
+        if contract is not None:
+            qs = qs.filter(contract_id=pk_of(contract, "Contract"))
+        qs = qs.filter(**date_range("entry_date", date_from, date_to))
+        return await paginate(qs, first, after, converter(FundEntry))
