@@ -7,7 +7,7 @@ import asyncio
 import sys
 from pathlib import Path
 
-from tortoise import Tortoise
+from tortoise.context import TortoiseContext
 
 from api.config import ConfigError, Settings, load_settings
 from api.db import tortoise_config
@@ -17,21 +17,18 @@ async def migrate_database(database_url: str) -> None:
     """Apply every pending migration (Tortoise's native migrations in ``models/migrations``)."""
     from tortoise.migrations.api import migrate
 
-    try:
+    # Own context: never touches (or closes) the connections of an app running in this process.
+    async with TortoiseContext():
         await migrate(config=tortoise_config(database_url))
-    finally:
-        await Tortoise.close_connections()
 
 
 async def seed_database(database_url: str, *, demo: bool) -> None:
     """Load reference data (and the demo set); loading twice changes nothing."""
     from seeds import load_all
 
-    await Tortoise.init(config=tortoise_config(database_url))
-    try:
+    async with TortoiseContext() as ctx:
+        await ctx.init(config=tortoise_config(database_url))
         await load_all(demo=demo)
-    finally:
-        await Tortoise.close_connections()
 
 
 def export_schema(path: Path | None) -> str:
@@ -63,7 +60,9 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="jiuzhu", description="Taizhou social-assistance purchasing API")
     sub = parser.add_subparsers(dest="command", required=True)
     sub.add_parser("dev", help="migrate, load the demo data and serve with GraphiQL (development)")
-    p_serve = sub.add_parser("serve", help="serve the API (migrates first unless --no-migrate)")
+    p_serve = sub.add_parser(
+        "serve", help="serve the API (migrates and loads reference data first unless --no-migrate)"
+    )
     p_serve.add_argument("--workers", type=int, default=1)
     p_serve.add_argument("--no-migrate", action="store_true")
     sub.add_parser("migrate", help="apply pending migrations")
@@ -95,6 +94,7 @@ def main(argv: list[str] | None = None) -> int:
     elif args.command == "serve":
         if not args.no_migrate:
             asyncio.run(migrate_database(settings.database_url))
+            asyncio.run(seed_database(settings.database_url, demo=False))
         serve(settings, workers=args.workers)
     return 0
 

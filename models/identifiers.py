@@ -6,6 +6,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 from stdnum.cn import ric, uscc
 from stdnum.exceptions import InvalidChecksum, InvalidComponent, InvalidFormat, InvalidLength, ValidationError
 
@@ -36,19 +38,35 @@ def validate_uscc(value: str) -> str:
         ) from exc
 
 
+#: GB 2260 province-level codes (the first two digits of a resident ID number).
+PROVINCES = frozenset(
+    "11 12 13 14 15 21 22 23 31 32 33 34 35 36 37 41 42 43 44 45 46 50 51 52 53 54 61 62 63 64 65 71 81 82".split()  # noqa: SIM905
+)
+
+
 def validate_id_number(value: str) -> str:
-    """Return the normalised 18-character resident ID number, or raise :class:`IdentifierError`."""
+    """Return the normalised 18-character resident ID number, or raise :class:`IdentifierError`.
+
+    Checks length, digits, the GB 11643 check character, the birth date and the province code. The
+    county code is not checked against the birth year (stdnum does): a number keeps the county code of
+    where it was first issued, so an elderly resident's valid card may carry a code created after birth.
+    """
     raw = (value or "").strip().upper()
     if len(raw) != 18:
         raise IdentifierError("INVALID_ID_NUMBER", f"居民身份证号码应为18位，当前为{len(raw)}位。")
+    if not raw[:17].isdigit() or not (raw[17].isdigit() or raw[17] == "X"):
+        raise IdentifierError("INVALID_ID_NUMBER", "居民身份证号码格式不正确：前17位应为数字，末位为数字或X。")
+    if raw[17] != ric.calc_check_digit(raw):
+        raise IdentifierError("INVALID_ID_NUMBER", "居民身份证号码校验码不正确（GB 11643），请核对后重新填写。")
+    if raw[:2] not in PROVINCES:
+        raise IdentifierError("INVALID_ID_NUMBER", "居民身份证号码格式不正确：地区码无效。")
     try:
-        return ric.validate(raw)
-    except InvalidChecksum as exc:
-        raise IdentifierError(
-            "INVALID_ID_NUMBER", "居民身份证号码校验码不正确（GB 11643），请核对后重新填写。"
-        ) from exc
-    except (InvalidFormat, InvalidComponent, InvalidLength, ValidationError) as exc:
-        raise IdentifierError("INVALID_ID_NUMBER", "居民身份证号码格式不正确（出生日期或地区码无效）。") from exc
+        born = ric.get_birth_date(raw)
+    except (ValidationError, ValueError) as exc:
+        raise IdentifierError("INVALID_ID_NUMBER", "居民身份证号码格式不正确：出生日期无效。") from exc
+    if born > dt.date.today() or born.year < 1880:
+        raise IdentifierError("INVALID_ID_NUMBER", "居民身份证号码格式不正确：出生日期无效。")
+    return raw
 
 
 def mask_id_number(value: str) -> str:

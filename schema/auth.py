@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from enum import StrEnum
+from typing import Annotated
 
 import strawberry
 
@@ -113,7 +114,10 @@ class LogoutPayload:
 BAD_CREDENTIALS = AuthError(code=AuthErrorCode.INVALID_CREDENTIALS, message="用户名或密码错误。", field=None)
 
 
-async def login(info: Info, input: LoginInput) -> LoginPayload:
+async def login(
+    info: Info,
+    input: Annotated[LoginInput, strawberry.argument(description="Credentials. 登录信息。")],
+) -> LoginPayload:
     """Sign in; a wrong username or password gives the same error (no account probing)."""
     if len(input.username) > 64 or len(input.password) > 256:
         return LoginPayload(token=None, expires_at=None, me=None, errors=[BAD_CREDENTIALS])

@@ -8,8 +8,9 @@ from typing import Any
 import strawberry
 from tortoise.models import Model
 
+from models.identifiers import IdentifierError, validate_id_number, validate_uscc
 from schema import enums
-from schema.errors import InvalidArgument, InvalidId
+from schema.errors import ClientError, InvalidArgument, InvalidId
 from schema.relay import decode_id
 
 
@@ -21,6 +22,22 @@ def pk_of(global_id: strawberry.ID | None, type_name: str) -> Any:
     if name != type_name:
         raise InvalidId
     return int(pk) if pk.isdigit() and len(pk) < 19 else pk
+
+
+def valid_credit_code(value: str) -> str:
+    """A normalised unified social credit code, or a typed error naming what is wrong."""
+    try:
+        return validate_uscc(value)
+    except IdentifierError as exc:
+        raise ClientError(exc.code, exc.message) from exc
+
+
+def valid_id_number(value: str) -> str:
+    """A normalised resident ID number, or a typed error naming what is wrong."""
+    try:
+        return validate_id_number(value)
+    except IdentifierError as exc:
+        raise ClientError(exc.code, exc.message) from exc
 
 
 def date_range(field: str, start: dt.date | None, end: dt.date | None) -> dict[str, Any]:
@@ -104,4 +121,6 @@ class ContractorFilter:
 
     kind: enums.ContractorKind | None = strawberry.field(default=None, description="Organisation type.")
     name_contains: str | None = strawberry.field(default=None, description="Part of the name (at most 50 chars).")
-    credit_code: str | None = strawberry.field(default=None, description="Exact unified social credit code.")
+    credit_code: str | None = strawberry.field(
+        default=None, description="Exact unified social credit code (18 characters, check character verified)."
+    )

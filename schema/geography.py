@@ -2,16 +2,28 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Annotated
+
 import strawberry
 
 from models import Community as CommunityRow
+from models import Coordinator as CoordinatorRow
 from models import District as DistrictRow
+from models import MutualAidAssociation as AssociationRow
+from models import StaffMember as StaffMemberRow
 from models import Township as TownshipRow
 from schema import enums
 from schema.base import load_children, load_one, model_type
 from schema.context import Info
 from schema.node import Node
 from schema.pagination import After, Connection, First
+
+if TYPE_CHECKING:
+    from schema.staffing import Coordinator, MutualAidAssociation, StaffMember
+
+StaffMemberType = Annotated["StaffMember", strawberry.lazy("schema.staffing")]
+CoordinatorType = Annotated["Coordinator", strawberry.lazy("schema.staffing")]
+AssociationType = Annotated["MutualAidAssociation", strawberry.lazy("schema.staffing")]
 
 
 @model_type(DistrictRow)
@@ -63,6 +75,35 @@ class Township(Node):
     ) -> Connection[Community]:
         """Communities of this township."""
         return await load_children(info, Community, CommunityRow, "township_id", self.row.pk, first, after)
+
+    @strawberry.field(
+        description="Civil-affairs staff of the township, own and dispatched, past and present (Art. 16); "
+        "empty when you may not see staffing. 乡镇（街道）民政工作人员。"
+    )
+    async def staff(self, info: Info, first: First = 20, after: After = None) -> Connection[StaffMemberType]:
+        """Staff of this township."""
+        from schema.staffing import StaffMember
+
+        return await load_children(info, StaffMember, StaffMemberRow, "township_id", self.row.pk, first, after)
+
+    @strawberry.field(
+        description="Social-assistance coordinators of the township's villages and communities (Art. 17); "
+        "empty when you may not see staffing. 社会救助协理员。"
+    )
+    async def coordinators(self, info: Info, first: First = 20, after: After = None) -> Connection[CoordinatorType]:
+        """Coordinators of this township."""
+        from schema.staffing import Coordinator
+
+        return await load_children(info, Coordinator, CoordinatorRow, "township_id", self.row.pk, first, after)
+
+    @strawberry.field(
+        description="Mutual-aid associations of the township; empty when you may not see staffing. 社会救助互助会。"
+    )
+    async def associations(self, info: Info, first: First = 20, after: After = None) -> Connection[AssociationType]:
+        """Mutual-aid associations of this township."""
+        from schema.staffing import MutualAidAssociation
+
+        return await load_children(info, MutualAidAssociation, AssociationRow, "township_id", self.row.pk, first, after)
 
 
 @model_type(CommunityRow)

@@ -124,7 +124,7 @@ class Loaders:
             pairs = (
                 await scoped(self.principal, model)
                 .filter(**{f"{relation}__id__in": list(keys)})
-                .values_list(f"{relation}__id", "pk")
+                .values_list(f"{relation}__id", model._meta.pk_attr)
             )
             by_id = self.by_id(model)
             rows = await by_id.load_many(sorted({pk for _, pk in pairs}))

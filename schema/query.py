@@ -35,6 +35,8 @@ from schema.filters import (
     date_range,
     district_code,
     pk_of,
+    valid_credit_code,
+    valid_id_number,
 )
 from schema.geography import District, Township
 from schema.ledgers import Beneficiary, FundEntry, ServiceEntry
@@ -43,16 +45,20 @@ from schema.pagination import After, Connection, First, paginate
 from schema.plans import PurchasePlan
 from schema.procurement import ProcurementProject
 from schema.relay import decode_id
+from schema.staffing import StaffingQuery
+from schema.training import TrainingQuery
 
 DistrictArg = Annotated[str | None, strawberry.argument(description="District code, e.g. 321202. 区代码。")]
 
 
 @strawberry.type(description="Read access to everything the caller may see. 查询。")
-class Query:
+class Query(StaffingQuery, TrainingQuery):
     """Root query."""
 
     @strawberry.field(description="Any object by its global ID; null when it does not exist or you may not see it.")
-    async def node(self, info: Info, id: strawberry.ID) -> Node | None:
+    async def node(
+        self, info: Info, id: Annotated[strawberry.ID, strawberry.argument(description="A global ID. 全局ID。")]
+    ) -> Node | None:
         """Relay node lookup, through the same scope as every list."""
         type_name, pk = decode_id(str(id))
         entry = REGISTRY.get(type_name)
@@ -106,7 +112,13 @@ class Query:
 
     @strawberry.field(description="Contractors you may see (all for government roles; yourself for a contractor).")
     async def contractors(
-        self, info: Info, first: First = 20, after: After = None, filter: ContractorFilter | None = None
+        self,
+        info: Info,
+        first: First = 20,
+        after: After = None,
+        filter: Annotated[
+            ContractorFilter | None, strawberry.argument(description="Conditions, combined with AND. 筛选条件。")
+        ] = None,
     ) -> Connection[Contractor]:
         """Contractors."""
         qs = scoped(info.context.principal, ContractorRow)
@@ -118,12 +130,18 @@ class Query:
                     raise InvalidArgument("nameContains 最多50个字符。")
                 qs = qs.filter(name__icontains=filter.name_contains)
             if filter.credit_code:
-                qs = qs.filter(credit_code=filter.credit_code.strip().upper())
+                qs = qs.filter(credit_code=valid_credit_code(filter.credit_code))
         return await paginate(qs, first, after, converter(Contractor))
 
     @strawberry.field(description="Annual purchase plans in your scope. 年度购买计划。")
     async def purchase_plans(
-        self, info: Info, first: First = 20, after: After = None, filter: PlanFilter | None = None
+        self,
+        info: Info,
+        first: First = 20,
+        after: After = None,
+        filter: Annotated[
+            PlanFilter | None, strawberry.argument(description="Conditions, combined with AND. 筛选条件。")
+        ] = None,
     ) -> Connection[PurchasePlan]:
         """Plans."""
         qs = scoped(info.context.principal, PlanRow)
@@ -137,7 +155,13 @@ class Query:
 
     @strawberry.field(description="Procurement projects in your scope; the public sees published ones. 采购项目。")
     async def procurement_projects(
-        self, info: Info, first: First = 20, after: After = None, filter: ProjectFilter | None = None
+        self,
+        info: Info,
+        first: First = 20,
+        after: After = None,
+        filter: Annotated[
+            ProjectFilter | None, strawberry.argument(description="Conditions, combined with AND. 筛选条件。")
+        ] = None,
     ) -> Connection[ProcurementProject]:
         """Projects."""
         qs = scoped(info.context.principal, ProjectRow)
@@ -154,7 +178,13 @@ class Query:
 
     @strawberry.field(description="Contracts in your scope; the public sees published ones. 购买服务合同。")
     async def contracts(
-        self, info: Info, first: First = 20, after: After = None, filter: ContractFilter | None = None
+        self,
+        info: Info,
+        first: First = 20,
+        after: After = None,
+        filter: Annotated[
+            ContractFilter | None, strawberry.argument(description="Conditions, combined with AND. 筛选条件。")
+        ] = None,
     ) -> Connection[Contract]:
         """Contracts."""
         qs = scoped(info.context.principal, ContractRow)
@@ -188,16 +218,31 @@ class Query:
         assistance_category: Annotated[
             enums.AssistanceCategory | None, strawberry.argument(description="Only this category. 救助类别。")
         ] = None,
+        id_number: Annotated[
+            str | None,
+            strawberry.argument(
+                description="Find by resident ID number (18 characters, check digit verified per GB 11643). "
+                "身份证号精确查找。"
+            ),
+        ] = None,
     ) -> Connection[Beneficiary]:
         """Beneficiaries."""
         qs = scoped(info.context.principal, BeneficiaryRow).filter(**district_code(district))
         if assistance_category is not None:
             qs = qs.filter(assistance_category=assistance_category)
+        if id_number is not None:
+            qs = qs.filter(id_number=valid_id_number(id_number))
         return await paginate(qs, first, after, converter(Beneficiary))
 
     @strawberry.field(description="Ledger service entries in your scope, oldest first. 台账服务记录。")
     async def service_entries(
-        self, info: Info, first: First = 20, after: After = None, filter: ServiceEntryFilter | None = None
+        self,
+        info: Info,
+        first: First = 20,
+        after: After = None,
+        filter: Annotated[
+            ServiceEntryFilter | None, strawberry.argument(description="Conditions, combined with AND. 筛选条件。")
+        ] = None,
     ) -> Connection[ServiceEntry]:
         """Service entries."""
         qs = scoped(info.context.principal, ServiceEntryRow)
