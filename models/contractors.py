@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 from dataclasses import dataclass
 from typing import ClassVar
 
@@ -124,3 +125,37 @@ def eligibility_failures(
     if any(v.is_major and v.occurred_on >= cutoff for v in violations):
         failures.append(EligibilityFailure(clean, "前三年内有重大违法行为"))
     return failures
+
+
+#: Fields a contractor may change in its own profile (Art. 5: it keeps its own record).
+PROFILE_FIELDS = ("contact_person", "contact_phone", "address")
+PROFILE_LIMITS = {"contact_person": 50, "contact_phone": 30, "address": 200}
+
+
+@dataclass(frozen=True, slots=True)
+class FieldProblem:
+    """A refused value: the field, a stable code and a Chinese explanation."""
+
+    field: str
+    code: str
+    message: str
+
+
+def profile_problems(changes: dict[str, str]) -> list[FieldProblem]:
+    """Check a contractor's own profile changes; empty when acceptable."""
+    problems: list[FieldProblem] = []
+    for name, value in changes.items():
+        limit = PROFILE_LIMITS[name]
+        if name != "address" and not value.strip():
+            problems.append(FieldProblem(name, "REQUIRED", "该项不能为空。"))
+        elif len(value) > limit:
+            problems.append(FieldProblem(name, "TOO_LONG", f"最多{limit}个字符，当前{len(value)}个。"))
+    phone = changes.get("contact_phone")
+    if phone and phone.strip() and not _PHONE.fullmatch(phone.strip()):
+        problems.append(
+            FieldProblem("contact_phone", "INVALID_PHONE", "联系电话格式不正确，应为手机号或带区号的固定电话。")
+        )
+    return problems
+
+
+_PHONE = re.compile(r"(1[3-9]\d{9})|(0\d{2,3}-?\d{7,8}(-\d{1,6})?)")

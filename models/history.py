@@ -14,6 +14,7 @@ from tortoise.models import Model
 
 from models.base import Owned
 from models.enums import ChangeAction
+from models.identifiers import mask_id_number, mask_phone
 
 
 class ChangeRecord(Model, Owned):
@@ -34,6 +35,7 @@ class ChangeRecord(Model, Owned):
 
     district_path: ClassVar[str | None] = "district_id"
     contractor_path: ClassVar[str | None] = "contractor_id"
+    policy_object: ClassVar[str] = "history"
 
     class Meta:
         table = "change_record"
@@ -53,10 +55,22 @@ def _plain(value: Any) -> Any:
     return value
 
 
+#: Never copied into history: secrets are dropped, personal identifiers are masked (DOMAIN.md §5).
+SECRET_FIELDS = frozenset({"password_hash", "key_hash"})
+MASKED_FIELDS = {"id_number": mask_id_number, "phone": mask_phone}
+
+
 def snapshot(obj: Model) -> dict[str, Any]:
-    """The object's stored fields as JSON-ready values (money as strings, dates ISO)."""
-    meta = obj._meta
-    return {name: _plain(getattr(obj, name)) for name in meta.db_fields if name not in ("password_hash",)}
+    """The object's stored fields as JSON-ready values (money as strings, dates ISO, PII masked)."""
+    out: dict[str, Any] = {}
+    for name in obj._meta.db_fields:
+        if name in SECRET_FIELDS:
+            continue
+        value = getattr(obj, name)
+        if name in MASKED_FIELDS and isinstance(value, str):
+            value = MASKED_FIELDS[name](value)
+        out[name] = _plain(value)
+    return out
 
 
 def diff(before: dict[str, Any] | None, after: dict[str, Any] | None) -> tuple[dict | None, dict | None]:

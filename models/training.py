@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import ClassVar
 
 from tortoise import fields
+from tortoise.expressions import Q
 from tortoise.models import Model
 
 from models.base import Owned, TimestampedModel
@@ -30,6 +31,13 @@ class TrainingSession(TimestampedModel, Owned):
 
     district_path: ClassVar[str | None] = "district_id"
     policy_object: ClassVar[str] = "training"
+
+    @classmethod
+    def district_q(cls, district_code: str | None) -> Q | None:
+        """A district sees its own sessions and the city's (Art. 19: 市、市（区）民政部门 both train)."""
+        if district_code is None:
+            return Q()
+        return Q(district_id=district_code) | Q(district_id__isnull=True)
 
     class Meta:
         table = "training_session"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import strawberry
 
-from schema import auth
+from schema import auth, contractor_mutations
 
 
 @strawberry.type(description="Changes. Each mutation takes one `input` and returns a payload with `errors`. 变更。")
@@ -16,4 +16,8 @@ class Mutation:
     )
     logout: auth.LogoutPayload = strawberry.mutation(
         resolver=auth.logout, description="Revoke the bearer token used for this request. 退出登录。"
+    )
+    update_contractor_profile: contractor_mutations.UpdateContractorProfilePayload = strawberry.mutation(
+        resolver=contractor_mutations.update_contractor_profile,
+        description="A contractor updates its own contact details (Art. 5). 承接主体修改本单位资料。",
     )
