@@ -1,0 +1,94 @@
+"""What every mutation needs: who acts, may they, which row, and errors in the payload's shape.
+
+Mutations follow one pattern (see ``schema/contractor_mutations.py``)::
+
+    row = await visible_row(principal, Model, input.id, "TypeName")     # NOT_FOUND when hidden
+    if not may(principal, "sign", row): ...                             # FORBIDDEN (policy.csv)
+    try:
+        async with in_transaction() as conn:
+            row = await models.<domain>.<verb>(row, ..., actor=actor_of(principal), conn=conn)
+    except RuleViolation as exc:
+        return Payload(obj=None, errors=errors_of(exc, XxxError, XxxErrorCode))
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from enum import StrEnum
+from typing import Any, TypeVar
+
+from tortoise.models import Model
+
+from models.base import Owned
+from models.rules import Actor, Problem, RuleViolation
+from policies.enforcer import allowed
+from policies.principal import Principal
+from policies.scope import scoped
+from schema.errors import ClientError
+from schema.filters import pk_of
+
+M = TypeVar("M", bound=Model)
+E = TypeVar("E")
+
+NOT_FOUND_MESSAGE = "对象不存在或无权访问。"
+FORBIDDEN_MESSAGE = "您的角色无权执行此操作。"
+
+
+def actor_of(principal: Principal) -> Actor:
+    """The history actor for ``principal``."""
+    return Actor(user_id=principal.user_id, name=principal.actor_name)
+
+
+def domains_of(row: Model) -> list[str]:
+    """The policy domains a row lives in: ``district:<code>`` and/or ``contractor:<id>``."""
+    out: list[str] = []
+    owned: type[Owned] = type(row)  # type: ignore[assignment]
+    if owned.district_path and "__" not in owned.district_path:
+        value = getattr(row, owned.district_path, None)
+        if value is not None:
+            out.append(f"district:{value}")
+    if owned.contractor_path and "__" not in owned.contractor_path:
+        value = getattr(row, owned.contractor_path, None)
+        if value is not None:
+            out.append(f"contractor:{value}")
+    return out or ["*"]
+
+
+def may(principal: Principal, action: str, row: Model, obj: str | None = None) -> bool:
+    """May ``principal`` do ``action`` to ``row``? (policy object defaults to the model's)."""
+    name = obj or type(row).policy_object  # type: ignore[attr-defined]
+    return any(allowed(principal, action, name, domain) for domain in domains_of(row))
+
+
+def may_in_district(principal: Principal, action: str, obj: str, district_code: str) -> bool:
+    """May ``principal`` do ``action`` to a new ``obj`` in ``district_code``?"""
+    return allowed(principal, action, obj, f"district:{district_code}")
+
+
+async def visible_row(principal: Principal, model: type[M], global_id: Any, type_name: str) -> M | None:
+    """The row behind a global ID if it exists and ``principal`` may read it (else ``None``: no leak)."""
+    try:
+        pk = pk_of(global_id, type_name)
+    except ClientError:
+        return None
+    if pk is None:
+        return None
+    try:
+        key = model._meta.pk.to_python_value(pk)
+    except (TypeError, ValueError):
+        return None
+    return await scoped(principal, model).get_or_none(pk=key)
+
+
+def errors_of(exc: RuleViolation, error_cls: Callable[..., E], codes: type[StrEnum]) -> list[E]:
+    """Payload errors from a :class:`RuleViolation` (unknown codes become ``INVALID``)."""
+    return [error(error_cls, codes, p) for p in exc.problems]
+
+
+def error(error_cls: Callable[..., E], codes: type[StrEnum], problem: Problem) -> E:
+    """One payload error."""
+    try:
+        code = codes(problem.code)
+    except ValueError:
+        code = codes("INVALID")
+    return error_cls(code=code, message=problem.message, field=problem.field, article=problem.article)
