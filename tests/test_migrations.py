@@ -43,8 +43,10 @@ async def test_migrations_create_every_model_table_and_column(tmp_path: Path) ->
         await discard_database(url)
 
 
-async def test_models_have_no_unmigrated_changes() -> None:
-    config = tortoise_config("sqlite://:memory:")
+async def test_models_have_no_unmigrated_changes(database_url: str) -> None:
+    # Same backend as the running app: initialising models for another dialect in this process would
+    # leave Tortoise's class-level query builders pointing at that dialect.
+    config = tortoise_config(database_url)
     async with TortoiseContext() as ctx:
         await ctx.init(config=config)
         detector = MigrationAutodetector(ctx.apps, config["apps"])
