@@ -6,6 +6,8 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from starlette.applications import Starlette
+from starlette.middleware import Middleware
+from starlette.middleware.cors import CORSMiddleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse
 from starlette.routing import Route
@@ -15,7 +17,8 @@ from api.auth import Authenticator
 from api.config import Settings, load_settings
 from api.db import tortoise_config
 from api.graphql import Authenticate, JiuzhuGraphQL
-from schema import schema
+from api.middleware import BodyLimit, SecurityHeaders
+from schema import build_schema
 
 
 async def healthz(_: Request) -> PlainTextResponse:
@@ -37,12 +40,18 @@ def create_app(settings: Settings | None = None) -> Starlette:
     settings = settings or load_settings()
     settings.check()
     authenticator = Authenticator(settings)
+    schema = build_schema(introspection=not settings.production)
+    sdl = schema.as_str() + "\n"
     graphql = JiuzhuGraphQL(
         schema,
         authenticator=authenticator,
         graphql_ide=None if settings.production else "graphiql",
         allow_queries_via_get=False,
     )
+
+    async def schema_sdl(_: Request) -> PlainTextResponse:
+        """The SDL, published even when introspection is off."""
+        return PlainTextResponse(sdl, media_type="application/graphql; charset=utf-8")
 
     @asynccontextmanager
     async def lifespan(_: Starlette) -> AsyncIterator[None]:
@@ -52,12 +61,28 @@ def create_app(settings: Settings | None = None) -> Starlette:
         finally:
             await Tortoise.close_connections()
 
+    middleware = [
+        Middleware(BodyLimit, max_bytes=settings.max_body_bytes),
+        Middleware(SecurityHeaders, production=settings.production),
+    ]
+    if settings.cors_origins:
+        middleware.append(
+            Middleware(
+                CORSMiddleware,
+                allow_origins=list(settings.cors_origins),
+                allow_methods=["GET", "POST", "OPTIONS"],
+                allow_headers=["Authorization", "Content-Type"],
+                max_age=600,
+            )
+        )
     app = Starlette(
         routes=[
             Route("/healthz", healthz),
             Route("/readyz", readyz),
+            Route("/schema.graphql", schema_sdl),
             Route("/graphql", Authenticate(graphql, authenticator), methods=["GET", "POST"]),
         ],
+        middleware=middleware,
         lifespan=lifespan,
     )
     app.state.settings = settings

@@ -7,6 +7,8 @@
 | ``JIUZHU_TOKEN_SECRET`` | HMAC key for bearer tokens, 32+ characters | a development-only value |
 | ``JIUZHU_TOKEN_TTL_SECONDS`` | bearer token lifetime | ``28800`` (8 hours) |
 | ``PORT`` / ``HOST`` | where ``jiuzhu serve`` listens | ``8000`` / ``127.0.0.1`` |
+| ``JIUZHU_CORS_ORIGINS`` | comma-separated browser origins allowed to call the API | none |
+| ``JIUZHU_MAX_BODY_BYTES`` | largest request body accepted | ``1048576`` (1 MiB) |
 """
 
 from __future__ import annotations
@@ -33,6 +35,8 @@ class Settings:
     token_ttl_seconds: int
     host: str
     port: int
+    cors_origins: tuple[str, ...] = ()
+    max_body_bytes: int = 1024 * 1024
 
     @property
     def production(self) -> bool:
@@ -82,4 +86,16 @@ def load_settings() -> Settings:
         token_ttl_seconds=_int("JIUZHU_TOKEN_TTL_SECONDS", 8 * 3600),
         host=os.environ.get("HOST", "127.0.0.1").strip() or "127.0.0.1",
         port=_int("PORT", 8000),
+        cors_origins=_origins(os.environ.get("JIUZHU_CORS_ORIGINS", "")),
+        max_body_bytes=_int("JIUZHU_MAX_BODY_BYTES", 1024 * 1024),
     )
+
+
+def _origins(raw: str) -> tuple[str, ...]:
+    origins = tuple(o.strip().rstrip("/") for o in raw.split(",") if o.strip())
+    for origin in origins:
+        if origin == "*" or not origin.startswith(("https://", "http://")):
+            raise ConfigError(
+                f"JIUZHU_CORS_ORIGINS must list full origins like https://dash.example.cn, got {origin!r}."
+            )
+    return origins

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import strawberry
 from graphql import GraphQLError
-from strawberry.extensions import MaskErrors, MaxAliasesLimiter, MaxTokensLimiter, QueryDepthLimiter
+from graphql.validation import NoSchemaIntrospectionCustomRule
+from strawberry.extensions import AddValidationRules, MaxAliasesLimiter, MaxTokensLimiter, QueryDepthLimiter
 from strawberry.schema.config import StrawberryConfig
 
 from schema import contracts, ledgers, plans, procurement  # noqa: F401 - register types for node(id:)
 from schema.base import REGISTRY
-from schema.errors import ClientError
+from schema.extensions import MaskUnexpectedErrors, QueryCost
 from schema.mutation import Mutation
 from schema.query import Query
 
@@ -17,20 +18,22 @@ MAX_DEPTH = 12
 MAX_ALIASES = 30
 MAX_TOKENS = 4000
 
-GENERIC_ERROR = "服务器内部错误，请稍后重试。"
+
+class JiuzhuSchema(strawberry.Schema):
+    """Strawberry's schema without its default error logging: unexpected errors are logged once, with
+    their error id, by :class:`~schema.extensions.MaskUnexpectedErrors`; client errors are not noise."""
+
+    def process_errors(self, errors: list[GraphQLError], execution_context: object = None) -> None:
+        """Nothing to do here (see the class docstring)."""
 
 
-def _should_mask(error: GraphQLError) -> bool:
-    """Validation and parse errors, and our own typed errors, reach the client; anything else is masked."""
-    original = error.original_error
-    if original is None:
-        return False
-    return not isinstance(original, ClientError | GraphQLError)
+def build_schema(*, introspection: bool = True) -> strawberry.Schema:
+    """The schema with its protective extensions (as classes/factories: instances would be shared).
 
-
-def build_schema() -> strawberry.Schema:
-    """The schema with its protective extensions (as classes/factories: instances would be shared)."""
-    return strawberry.Schema(
+    Production turns introspection off; the SDL is published at ``/schema.graphql`` instead.
+    """
+    extra = [lambda: AddValidationRules([NoSchemaIntrospectionCustomRule])] if not introspection else []
+    return JiuzhuSchema(
         query=Query,
         mutation=Mutation,
         types=[cls for cls, _ in REGISTRY.values()],
@@ -38,7 +41,9 @@ def build_schema() -> strawberry.Schema:
             lambda: QueryDepthLimiter(max_depth=MAX_DEPTH),
             lambda: MaxAliasesLimiter(max_alias_count=MAX_ALIASES),
             lambda: MaxTokensLimiter(max_token_count=MAX_TOKENS),
-            lambda: MaskErrors(should_mask_error=_should_mask, error_message=GENERIC_ERROR),
+            QueryCost,
+            MaskUnexpectedErrors,
+            *extra,
         ],
         config=StrawberryConfig(auto_camel_case=True),
     )

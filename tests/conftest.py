@@ -22,7 +22,7 @@ PG_SERVER = os.environ.get("JIUZHU_TEST_PG", "postgres://postgres@127.0.0.1:5432
 TEST_SECRET = "test-secret-0123456789abcdef0123456789abcdef"
 
 
-def test_settings(database_url: str) -> Settings:
+def settings_for(database_url: str) -> Settings:
     """Settings for an app under test."""
     return Settings(
         mode="development",
@@ -81,7 +81,7 @@ async def database_url(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterato
 @pytest.fixture(scope="session")
 async def app(database_url: str) -> AsyncIterator[object]:
     """The real app with its lifespan (httpx's transport does not run it)."""
-    application = create_app(test_settings(database_url))
+    application = create_app(settings_for(database_url))
     async with application.router.lifespan_context(application):
         yield application
 

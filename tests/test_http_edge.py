@@ -1,0 +1,77 @@
+"""The HTTP edge: health, SDL, security headers, body limit, production mode, CORS."""
+
+from __future__ import annotations
+
+import dataclasses
+
+import httpx
+
+from api.app import create_app
+from tests.conftest import settings_for
+from tests.helpers import Api
+
+INTROSPECT = "{ __schema { queryType { name } } }"
+
+
+async def test_health_and_readiness(api: Api) -> None:
+    assert (await api.client.get("/healthz")).text == "ok"
+    ready = await api.client.get("/readyz")
+    assert ready.status_code == 200
+    assert ready.json() == {"ready": True}
+
+
+async def test_sdl_is_published(api: Api) -> None:
+    response = await api.client.get("/schema.graphql")
+    assert response.status_code == 200
+    assert "type Query" in response.text
+
+
+async def test_security_headers(api: Api) -> None:
+    response = await api.post("{ districts(first: 1) { totalCount } }")
+    assert response.headers["x-content-type-options"] == "nosniff"
+    assert response.headers["x-frame-options"] == "DENY"
+    assert "default-src 'none'" in response.headers["content-security-policy"]
+
+
+async def test_oversized_body_is_refused(api: Api) -> None:
+    big = "{ districts { totalCount } }" + " " * (2 * 1024 * 1024)
+    response = await api.post(big)
+    assert response.status_code == 413
+    assert response.json()["errors"][0]["extensions"]["code"] == "REQUEST_TOO_LARGE"
+
+
+async def test_get_queries_are_not_allowed(api: Api) -> None:
+    response = await api.client.get("/graphql", params={"query": "{ districts { totalCount } }"})
+    assert response.status_code in (400, 405)
+
+
+async def test_development_allows_introspection(api: Api) -> None:
+    assert (await api.data(INTROSPECT))["__schema"]["queryType"]["name"] == "Query"
+
+
+async def test_production_mode_hides_introspection_and_graphiql(database_url: str) -> None:
+    settings = dataclasses.replace(
+        settings_for(database_url), mode="production", cors_origins=("https://dash.example.cn",)
+    )
+    app = create_app(settings)
+    async with app.router.lifespan_context(app):
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
+            body = (await client.post("/graphql", json={"query": INTROSPECT})).json()
+            assert body.get("data") is None
+            assert "introspection" in body["errors"][0]["message"].lower()
+            page = await client.get("/graphql", headers={"Accept": "text/html"})
+            assert "graphiql" not in page.text.lower()
+            assert (await client.get("/schema.graphql")).status_code == 200
+            ok = await client.post("/graphql", json={"query": "{ districts(first: 1) { totalCount } }"})
+            assert ok.json()["data"]["districts"]["totalCount"] == 7
+            assert "strict-transport-security" in ok.headers
+            preflight = await client.options(
+                "/graphql",
+                headers={"Origin": "https://dash.example.cn", "Access-Control-Request-Method": "POST"},
+            )
+            assert preflight.headers["access-control-allow-origin"] == "https://dash.example.cn"
+            other = await client.options(
+                "/graphql", headers={"Origin": "https://evil.example", "Access-Control-Request-Method": "POST"}
+            )
+            assert other.headers.get("access-control-allow-origin") is None
