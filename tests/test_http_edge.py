@@ -49,29 +49,30 @@ async def test_development_allows_introspection(api: Api) -> None:
     assert (await api.data(INTROSPECT))["__schema"]["queryType"]["name"] == "Query"
 
 
-async def test_production_mode_hides_introspection_and_graphiql(database_url: str) -> None:
+async def test_production_mode_hides_introspection_and_graphiql(api: Api, database_url: str) -> None:
     settings = dataclasses.replace(
         settings_for(database_url), mode="production", cors_origins=("https://dash.example.cn",)
     )
     app = create_app(settings)
-    async with app.router.lifespan_context(app):
-        transport = httpx.ASGITransport(app=app)
-        async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
-            body = (await client.post("/graphql", json={"query": INTROSPECT})).json()
-            assert body.get("data") is None
-            assert "introspection" in body["errors"][0]["message"].lower()
-            page = await client.get("/graphql", headers={"Accept": "text/html"})
-            assert "graphiql" not in page.text.lower()
-            assert (await client.get("/schema.graphql")).status_code == 200
-            ok = await client.post("/graphql", json={"query": "{ districts(first: 1) { totalCount } }"})
-            assert ok.json()["data"]["districts"]["totalCount"] == 7
-            assert "strict-transport-security" in ok.headers
-            preflight = await client.options(
-                "/graphql",
-                headers={"Origin": "https://dash.example.cn", "Access-Control-Request-Method": "POST"},
-            )
-            assert preflight.headers["access-control-allow-origin"] == "https://dash.example.cn"
-            other = await client.options(
-                "/graphql", headers={"Origin": "https://evil.example", "Access-Control-Request-Method": "POST"}
-            )
-            assert other.headers.get("access-control-allow-origin") is None
+    # No lifespan: this second app uses the session's open database connections (entering its lifespan
+    # would re-initialise, then close, the process-wide Tortoise context the other tests share).
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
+        body = (await client.post("/graphql", json={"query": INTROSPECT})).json()
+        assert body.get("data") is None
+        assert "introspection" in body["errors"][0]["message"].lower()
+        page = await client.get("/graphql", headers={"Accept": "text/html"})
+        assert "graphiql" not in page.text.lower()
+        assert (await client.get("/schema.graphql")).status_code == 200
+        ok = await client.post("/graphql", json={"query": "{ districts(first: 1) { totalCount } }"})
+        assert ok.json()["data"]["districts"]["totalCount"] == 7
+        assert "strict-transport-security" in ok.headers
+        preflight = await client.options(
+            "/graphql",
+            headers={"Origin": "https://dash.example.cn", "Access-Control-Request-Method": "POST"},
+        )
+        assert preflight.headers["access-control-allow-origin"] == "https://dash.example.cn"
+        other = await client.options(
+            "/graphql", headers={"Origin": "https://evil.example", "Access-Control-Request-Method": "POST"}
+        )
+        assert other.headers.get("access-control-allow-origin") is None
