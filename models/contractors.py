@@ -8,11 +8,14 @@ from dataclasses import dataclass
 from typing import ClassVar
 
 from tortoise import fields
+from tortoise.backends.base.client import BaseDBAsyncClient
 from tortoise.expressions import Q, Subquery
 from tortoise.models import Model
 
 from models.base import Owned, TimestampedModel
 from models.enums import ContractorKind, CreditStatus, EligibilityCondition
+from models.lifecycle import create_recorded, update_fields
+from models.rules import Actor, Problem, RuleViolation
 
 #: Art. 6(6): no major violation "在参与政府购买服务前三年内".
 VIOLATION_LOOKBACK_YEARS = 3
@@ -159,3 +162,109 @@ def profile_problems(changes: dict[str, str]) -> list[FieldProblem]:
 
 
 _PHONE = re.compile(r"(1[3-9]\d{9})|(0\d{2,3}-?\d{7,8}(-\d{1,6})?)")
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Recording the Art. 6 record: attestations (upserted per condition) and violations. Eligibility itself
+# stays computed by :func:`eligibility_failures`; these only write its inputs, each change in history.
+
+ART_6 = "第六条"
+_ITEM_NUMERALS = ("一", "二", "三", "四", "五", "六", "七", "八")
+EVIDENCE_LIMIT = 200
+DESCRIPTION_LIMIT = 2000
+
+
+def condition_article(condition: EligibilityCondition) -> str:
+    """The article and item of an Art. 6 condition, e.g. ``第六条第（六）项``."""
+    index = list(EligibilityCondition).index(condition)
+    return f"{ART_6}第（{_ITEM_NUMERALS[index]}）项"
+
+
+def attestation_problems(attested: bool, evidence_ref: str, attested_on: dt.date, today: dt.date) -> list[Problem]:
+    """An attestation needs its evidence when it confirms a condition, and a date that is not in the future."""
+    problems: list[Problem] = []
+    if attested and not evidence_ref.strip():
+        problems.append(
+            Problem("EVIDENCE_REQUIRED", "确认符合第六条条件须注明证明材料编号或存放位置。", "evidenceRef", ART_6)
+        )
+    elif len(evidence_ref) > EVIDENCE_LIMIT:
+        problems.append(Problem("TOO_LONG", f"最多{EVIDENCE_LIMIT}个字符，当前{len(evidence_ref)}个。", "evidenceRef"))
+    if attested_on > today:
+        problems.append(Problem("INVALID_DATE", "核实日期不能晚于今天。", "attestedOn"))
+    return problems
+
+
+async def record_attestation(
+    contractor: Contractor,
+    condition: EligibilityCondition,
+    *,
+    attested: bool,
+    evidence_ref: str,
+    attested_on: dt.date,
+    today: dt.date,
+    actor: Actor,
+    conn: BaseDBAsyncClient,
+) -> EligibilityAttestation:
+    """Record (or re-record) one Art. 6 condition of a contractor: one row per condition, every change kept.
+
+    Withdrawing an attestation (``attested=False``) makes the contractor ineligible on that condition.
+    """
+    problems = attestation_problems(attested, evidence_ref, attested_on, today)
+    if problems:
+        raise RuleViolation(*problems)
+    values = {"attested": attested, "evidence_ref": evidence_ref.strip(), "attested_on": attested_on}
+    # Lock the contractor so two first attestations of one condition cannot both insert.
+    await Contractor.select_for_update().using_db(conn).get(pk=contractor.pk)
+    row = await EligibilityAttestation.filter(contractor_id=contractor.pk, condition=condition).using_db(conn).first()
+    note = f"核实{condition_article(condition)}"
+    if row is None:
+        return await create_recorded(
+            EligibilityAttestation,
+            actor=actor,
+            conn=conn,
+            note=note,
+            contractor_id=contractor.pk,
+            condition=condition,
+            **values,
+        )
+    return await update_fields(row, values, actor=actor, conn=conn, note=note)
+
+
+def violation_problems(occurred_on: dt.date, description: str, today: dt.date) -> list[Problem]:
+    """A violation needs a description and a date that is not in the future."""
+    problems: list[Problem] = []
+    if not description.strip():
+        problems.append(Problem("REQUIRED", "请填写违法行为的情况。", "description"))
+    elif len(description) > DESCRIPTION_LIMIT:
+        problems.append(
+            Problem("TOO_LONG", f"最多{DESCRIPTION_LIMIT}个字符，当前{len(description)}个。", "description")
+        )
+    if occurred_on > today:
+        problems.append(Problem("INVALID_DATE", "发生日期不能晚于今天。", "occurredOn"))
+    return problems
+
+
+async def record_violation(
+    contractor: Contractor,
+    *,
+    occurred_on: dt.date,
+    description: str,
+    is_major: bool,
+    today: dt.date,
+    actor: Actor,
+    conn: BaseDBAsyncClient,
+) -> ContractorViolation:
+    """Record a violation; a major one within three years fails 第六条第（六）项 (computed, not stored)."""
+    problems = violation_problems(occurred_on, description, today)
+    if problems:
+        raise RuleViolation(*problems)
+    return await create_recorded(
+        ContractorViolation,
+        actor=actor,
+        conn=conn,
+        note="记录重大违法行为" if is_major else "记录违法行为",
+        contractor_id=contractor.pk,
+        occurred_on=occurred_on,
+        description=description.strip(),
+        is_major=is_major,
+    )

@@ -9,7 +9,7 @@ import strawberry
 from models import Contractor as ContractorRow
 from models import ContractorViolation as ViolationRow
 from models import EligibilityAttestation as AttestationRow
-from models.contractors import eligibility_failures
+from models.contractors import condition_article, eligibility_failures
 from models.timeutil import today
 from policies.scope import NOTHING, visibility
 from schema import enums
@@ -25,6 +25,7 @@ class EligibilityProblem:
 
     condition: enums.EligibilityCondition = strawberry.field(description="The Art. 6 condition (第六条第N项).")
     reason: str = strawberry.field(description="Why it fails, in Chinese. 原因。")
+    article: str = strawberry.field(description="The article and item that fails, e.g. 第六条第（六）项. 依据条款。")
 
 
 @model_type(ContractorRow)
@@ -74,7 +75,7 @@ class Contractor(Node):
         attestations = await info.context.loaders.child_page(AttestationRow, "contractor_id", 100).load(self.row.pk)
         violations = await info.context.loaders.child_page(ViolationRow, "contractor_id", 100).load(self.row.pk)
         return [
-            EligibilityProblem(condition=f.condition, reason=f.reason)
+            EligibilityProblem(condition=f.condition, reason=f.reason, article=condition_article(f.condition))
             for f in eligibility_failures(self.row, attestations, violations, today())
         ]
 

@@ -3,15 +3,19 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections import defaultdict
+from collections.abc import Sequence
 from decimal import Decimal
 
 import strawberry
+from strawberry.dataloader import DataLoader
 
 from models import CatalogueItem as CatalogueItemRow
 from models import District as DistrictRow
 from models import PlanLine as PlanLineRow
 from models import PurchasePlan as PlanRow
-from models.base import money
+from models.plans import FundingStatus, planned_of
+from policies.scope import scoped
 from schema import enums
 from schema.base import load_children, load_one, model_type
 from schema.catalogue import CatalogueItem
@@ -23,15 +27,35 @@ from schema.pagination import After, Connection, First
 
 @strawberry.type(description="The Art. 11 funding floor against the plan. 经费保障（第十一条）。")
 class FundingFloor:
-    """Floor, planned, shortfall, compliant."""
+    """Floor, planned, shortfall, compliant (rule 1) — over every line of the plan, however many."""
 
     floor: Decimal = strawberry.field(description="2% of last year's 低保 + 临时救助 funds, yuan. 最低标准。")
-    planned: Decimal = strawberry.field(description="Sum of the plan lines' budgets, yuan. 计划金额。")
+    planned: Decimal = strawberry.field(description="Sum of the budgets of all the plan's lines, yuan. 计划金额。")
     shortfall: Decimal = strawberry.field(
         description="Floor minus planned when positive, else 0: the top-up the "
         "district finance must arrange (Art. 11 ¶2). 差额。"
     )
     compliant: bool = strawberry.field(description="True when planned ≥ floor. 是否达标。")
+    approved: Decimal | None = strawberry.field(
+        description="Budget approved by finance, yuan; null until approved. 审核预算。"
+    )
+    approved_shortfall: Decimal | None = strawberry.field(
+        description="Floor minus the approved budget when positive, else 0; null until approved. 审核后差额。"
+    )
+
+
+def _planned_totals(info: Info) -> DataLoader[int, Decimal]:
+    """Planned total per plan: every visible line's budget, one statement for all plans of the request."""
+    principal = info.context.principal
+
+    async def load(keys: Sequence[int]) -> list[Decimal]:
+        rows = await scoped(principal, PlanLineRow).filter(plan_id__in=list(keys)).values_list("plan_id", "budget")
+        budgets: dict[int, list[Decimal]] = defaultdict(list)
+        for plan_id, budget in rows:
+            budgets[plan_id].append(budget)
+        return [planned_of(budgets.get(k, [])) for k in keys]
+
+    return info.context.loaders.custom("plan_planned_total", load)
 
 
 @model_type(PlanRow)
@@ -62,12 +86,17 @@ class PurchasePlan(Node):
 
     @strawberry.field(description="Funding floor (Art. 11) against the planned total. 经费保障。")
     async def funding(self, info: Info) -> FundingFloor:
-        """Floor computation from the visible lines (all of them, up to 100 lines)."""
-        lines = await info.context.loaders.child_page(PlanLineRow, "plan_id", 100).load(self.row.pk)
-        planned = money(sum((line.budget for line in lines), Decimal(0)))
-        floor = self.row.floor
-        shortfall = max(floor - planned, Decimal("0.00"))
-        return FundingFloor(floor=floor, planned=planned, shortfall=money(shortfall), compliant=planned >= floor)
+        """Rule 1 over all the plan's lines (not only a first page)."""
+        status = FundingStatus(self.row.floor, await _planned_totals(info).load(self.row.pk))
+        approved = self.row.approved_budget
+        return FundingFloor(
+            floor=status.floor,
+            planned=status.planned,
+            shortfall=status.shortfall,
+            compliant=status.compliant,
+            approved=approved,
+            approved_shortfall=None if approved is None else FundingStatus(status.floor, approved).shortfall,
+        )
 
 
 @model_type(PlanLineRow)
