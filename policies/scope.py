@@ -63,8 +63,27 @@ def visibility(principal: Principal, model: type[M]) -> Q:
     else:
         public = any(implies(a.role, role) for role, _ in rules(obj, "read_public") for a in principal.assignments)
         result = (owned.public_q() if public else None) or NOTHING
+    if obj == HISTORY and result is not NOTHING:
+        # A change record is readable only where its object's type is readable: the 'history' rule
+        # alone would let finance read the history of beneficiaries it may not see.
+        result = result & Q(entity_type__in=_readable_types(principal))
     principal._cache[key] = result
     return result
+
+
+HISTORY = "history"
+
+
+def _readable_types(principal: Principal) -> list[str]:
+    """Names of the models of which ``principal`` may read at least some rows."""
+    import models as all_models
+
+    names = []
+    for model in (getattr(all_models, name) for name in all_models.__all__):
+        policy_object = getattr(model, "policy_object", "")
+        if policy_object and policy_object != HISTORY and visibility(principal, model) is not NOTHING:
+            names.append(model.__name__)
+    return names
 
 
 def scoped(principal: Principal, model: type[M]) -> QuerySet[M]:

@@ -9,7 +9,7 @@ from typing import Any, TypeVar
 from tortoise.models import Model
 
 from schema.context import Info
-from schema.pagination import Connection, build_connection, check_first, decode_cursor, integer_pk
+from schema.pagination import Connection, build_connection, check_first, decode_cursor
 from schema.relay import encode_id
 
 T = TypeVar("T")
@@ -69,7 +69,7 @@ async def load_children(
 ) -> Connection[T]:
     """A nested connection: one windowed statement for all parents of the request (+1 for counts)."""
     limit = check_first(first)
-    after_pk = decode_cursor(after, integer=integer_pk(model))
+    after_pk = decode_cursor(after, model)
     loaders = info.context.loaders
     rows = await loaders.child_page(model, parent_field, limit + 1, after_pk, where).load(parent_pk)
 

@@ -10,7 +10,9 @@ from tortoise.models import Model
 
 from models.identifiers import IdentifierError, validate_id_number, validate_uscc
 from schema import enums
+from schema.base import REGISTRY
 from schema.errors import ClientError, InvalidArgument, InvalidId
+from schema.pagination import parse_pk
 from schema.relay import decode_id
 
 
@@ -18,10 +20,14 @@ def pk_of(global_id: strawberry.ID | None, type_name: str) -> Any:
     """The primary key inside a global ID of ``type_name``; :class:`InvalidId` otherwise."""
     if global_id is None:
         return None
-    name, pk = decode_id(str(global_id))
-    if name != type_name:
+    name, raw = decode_id(str(global_id))
+    entry = REGISTRY.get(name)
+    if name != type_name or entry is None:
         raise InvalidId
-    return int(pk) if pk.isdigit() and len(pk) < 19 else pk
+    pk = parse_pk(entry[1], raw)
+    if pk is None:
+        raise InvalidId
+    return pk
 
 
 def valid_credit_code(value: str) -> str:

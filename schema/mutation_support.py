@@ -73,11 +73,7 @@ async def visible_row(principal: Principal, model: type[M], global_id: Any, type
         return None
     if pk is None:
         return None
-    try:
-        key = model._meta.pk.to_python_value(pk)
-    except (TypeError, ValueError):
-        return None
-    return await scoped(principal, model).get_or_none(pk=key)
+    return await scoped(principal, model).get_or_none(pk=pk)
 
 
 def errors_of(exc: RuleViolation, error_cls: Callable[..., E], codes: type[StrEnum]) -> list[E]:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import uuid
 from collections.abc import Awaitable, Callable, Sequence
 from typing import Annotated, Any, Generic, TypeVar
 
@@ -66,7 +67,31 @@ def encode_cursor(pk: object) -> str:
     return base64.urlsafe_b64encode(f"k:{pk}".encode()).decode().rstrip("=")
 
 
-def decode_cursor(cursor: str | None, *, integer: bool = True) -> Any:
+INT_MAX = {"IntField": 2**31 - 1, "BigIntField": 2**63 - 1, "SmallIntField": 2**15 - 1}
+
+
+def parse_pk(model: type[Model], raw: str) -> Any:
+    """``raw`` as a primary key of ``model``, or ``None`` when it cannot be one (wrong type, out of the
+    column's range, too long). Untrusted input never reaches the database in a form it would reject."""
+    pk = model._meta.pk
+    kind = type(pk).__name__
+    if kind in INT_MAX:
+        if not raw.isdigit() or len(raw) > 19:
+            return None
+        value = int(raw)
+        return value if 1 <= value <= INT_MAX[kind] else None
+    if kind == "UUIDField":
+        try:
+            return uuid.UUID(raw)
+        except ValueError:
+            return None
+    max_length = getattr(pk, "max_length", None)
+    if not raw or "\x00" in raw or (max_length is not None and len(raw) > max_length):
+        return None
+    return raw
+
+
+def decode_cursor(cursor: str | None, model: type[Model]) -> Any:
     """The primary key in ``cursor``; :class:`InvalidCursor` for anything we did not issue."""
     if cursor is None:
         return None
@@ -79,11 +104,10 @@ def decode_cursor(cursor: str | None, *, integer: bool = True) -> Any:
     prefix, _, value = raw.partition(":")
     if prefix != "k" or not value:
         raise InvalidCursor
-    if integer:
-        if not value.isdigit() or len(value) > 18:
-            raise InvalidCursor
-        return int(value)
-    return value
+    pk = parse_pk(model, value)
+    if pk is None:
+        raise InvalidCursor
+    return pk
 
 
 def check_first(first: int | None) -> int:
@@ -93,13 +117,6 @@ def check_first(first: int | None) -> int:
     if first < 1 or first > MAX_PAGE:
         raise InvalidArgument(f"first 必须在 1 到 {MAX_PAGE} 之间，当前为 {first}。")
     return first
-
-
-def integer_pk(model: type[Model]) -> bool:
-    """True when the model's primary key is an integer (cursor parsing)."""
-    from tortoise.fields import BigIntField, IntField
-
-    return isinstance(model._meta.pk, IntField | BigIntField)
 
 
 def build_connection(
@@ -125,7 +142,7 @@ async def paginate(
 ) -> Connection[T]:
     """One page of ``queryset`` in primary-key order (keyset: ``pk > after``)."""
     limit = check_first(first)
-    after_pk = decode_cursor(after, integer=integer_pk(queryset.model))
+    after_pk = decode_cursor(after, queryset.model)
     page_qs = queryset if after_pk is None else queryset.filter(pk__gt=after_pk)
     rows = await page_qs.order_by(queryset.model._meta.pk_attr).limit(limit + 1)
     return build_connection(rows, limit, after_pk, convert, queryset.count)

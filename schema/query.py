@@ -41,7 +41,7 @@ from schema.filters import (
 from schema.geography import District, Township
 from schema.ledgers import Beneficiary, FundEntry, ServiceEntry
 from schema.node import Node
-from schema.pagination import After, Connection, First, paginate
+from schema.pagination import After, Connection, First, paginate, parse_pk
 from schema.plans import PurchasePlan
 from schema.procurement import ProcurementProject
 from schema.relay import decode_id
@@ -65,9 +65,8 @@ class Query(StaffingQuery, TrainingQuery):
         if entry is None:
             return None
         cls, model = entry
-        try:
-            key = model._meta.pk.to_python_value(pk)
-        except (ValueError, TypeError):
+        key = parse_pk(model, pk)
+        if key is None:
             return None
         row = await info.context.loaders.by_id(model).load(key)
         return None if row is None else from_row(cls, row)
