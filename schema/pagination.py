@@ -76,7 +76,7 @@ def parse_pk(model: type[Model], raw: str) -> Any:
     pk = model._meta.pk
     kind = type(pk).__name__
     if kind in INT_MAX:
-        if not raw.isdigit() or len(raw) > 19:
+        if not (raw.isascii() and raw.isdigit()) or len(raw) > 19:
             return None
         value = int(raw)
         return value if 1 <= value <= INT_MAX[kind] else None
