@@ -1,6 +1,6 @@
 """Tortoise models per domain, their lifecycles and invariants. The business rules live here."""
 
-from models.accounts import AuthSession, RoleAssignment, User
+from models.accounts import ApiKey, AuthSession, LoginAttempt, RoleAssignment, User
 from models.catalogue import CatalogueItem
 from models.contractors import Contractor, ContractorViolation, EligibilityAttestation
 from models.contracts import (
@@ -13,14 +13,24 @@ from models.contracts import (
 )
 from models.geography import Community, District, Township
 from models.history import ChangeRecord
-from models.ledgers import Beneficiary, FundEntry, Ledger, ServiceEntry
+from models.ledgers import Beneficiary, FundEntry, Ledger, LedgerSubmission, ServiceEntry
 from models.plans import PlanLine, PurchasePlan
 from models.procurement import ProcurementLot, ProcurementProject, ProcurementThreshold
-from models.staffing import Coordinator, MutualAidAssociation, MutualAidSubsidy, StaffMember
+from models.staffing import (
+    AcceptanceWindow,
+    AssociationMember,
+    Coordinator,
+    MutualAidAssociation,
+    MutualAidSubsidy,
+    StaffMember,
+)
 from models.training import TrainingAttendance, TrainingSession
 
 __all__ = [
     "Acceptance",
+    "AcceptanceWindow",
+    "ApiKey",
+    "AssociationMember",
     "AuthSession",
     "Beneficiary",
     "CatalogueItem",
@@ -36,6 +46,8 @@ __all__ = [
     "FundEntry",
     "Inspection",
     "Ledger",
+    "LedgerSubmission",
+    "LoginAttempt",
     "MutualAidAssociation",
     "MutualAidSubsidy",
     "Payment",

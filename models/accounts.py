@@ -20,6 +20,14 @@ class User(Model):
     is_active = fields.BooleanField(default=True)
     must_change_password = fields.BooleanField(default=False)
     created_at = fields.DatetimeField(auto_now_add=True)
+    password_changed_at = fields.DatetimeField(null=True)
+    created_by = fields.ForeignKeyField(
+        "models.User",
+        related_name=False,
+        null=True,
+        on_delete=fields.SET_NULL,
+        description="Administrator who created it",
+    )
 
     role_assignments: fields.ReverseRelation[RoleAssignment]
 
@@ -41,6 +49,41 @@ class RoleAssignment(Model):
     class Meta:
         table = "account_role_assignment"
         unique_together = (("user", "role", "domain"),)
+
+
+class ApiKey(Model):
+    """A machine client's key (e.g. a contractor's ledger sync): shown once, stored hashed, expiring."""
+
+    id = fields.IntField(primary_key=True)
+    name = fields.CharField(max_length=100)
+    prefix = fields.CharField(max_length=16, unique=True, description="Public part, shown in lists")
+    key_hash = fields.CharField(max_length=128, description="SHA-256 of the secret part")
+    role = fields.CharEnumField(Role, max_length=32)
+    domain = fields.CharField(max_length=64)
+    created_by = fields.ForeignKeyField(
+        "models.User", related_name="api_keys", null=True, on_delete=fields.SET_NULL, db_index=True
+    )
+    created_at = fields.DatetimeField(auto_now_add=True)
+    expires_at = fields.DatetimeField()
+    revoked_at = fields.DatetimeField(null=True)
+    last_used_at = fields.DatetimeField(null=True)
+
+    class Meta:
+        table = "account_api_key"
+
+
+class LoginAttempt(Model):
+    """A sign-in attempt (never the password): for throttling per account and per address, and audit."""
+
+    id = fields.BigIntField(primary_key=True)
+    username = fields.CharField(max_length=64)
+    client_ip = fields.CharField(max_length=64)
+    succeeded = fields.BooleanField()
+    at = fields.DatetimeField(auto_now_add=True)
+
+    class Meta:
+        table = "account_login_attempt"
+        indexes = (("username", "at"), ("client_ip", "at"))
 
 
 class AuthSession(Model):

@@ -13,6 +13,10 @@ class Role(StrEnum):
     FINANCE = "finance"  # 财政局, city-wide or one district
     CITY_CIVIL_AFFAIRS = "city_civil_affairs"  # 泰州市民政局
     CONTRACTOR = "contractor"  # 承接主体 staff
+    CITY_ADMIN = "city_admin"  # manages every account
+    DISTRICT_ADMIN = "district_admin"  # manages the accounts of one district
+    CONTRACTOR_ADMIN = "contractor_admin"  # manages its organisation's staff and API keys
+    CONTRACTOR_LEDGER = "contractor_ledger"  # machine clients (API keys): ledger sync only
 
 
 class DistrictKind(StrEnum):

@@ -149,3 +149,31 @@ class FundEntry(Model, Owned):
         table = "ledger_fund_entry"
         ordering = ("id",)
         indexes = (("contract_id", "entry_date"),)
+
+
+class LedgerSubmission(Model, Owned):
+    """A bulk submission, remembered by its idempotency key so a retry returns the first result."""
+
+    id = fields.BigIntField(primary_key=True)
+    ledger = fields.ForeignKeyField(
+        "models.Ledger", related_name="submissions", on_delete=fields.CASCADE, db_index=True
+    )
+    contractor = fields.ForeignKeyField(
+        "models.Contractor", related_name=False, on_delete=fields.RESTRICT, db_index=True
+    )
+    district = fields.ForeignKeyField("models.District", related_name=False, on_delete=fields.RESTRICT, db_index=True)
+    idempotency_key = fields.CharField(max_length=100)
+    request_hash = fields.CharField(max_length=64, description="SHA-256 of the canonical request")
+    result = fields.JSONField(description="What the first call answered")
+    entry_count = fields.IntField(default=0)
+    ledger_version = fields.IntField(description="Ledger version after this submission")
+    submitted_by = fields.ForeignKeyField("models.User", related_name=False, null=True, on_delete=fields.SET_NULL)
+    submitted_at = fields.DatetimeField(auto_now_add=True)
+
+    district_path: ClassVar[str | None] = "district_id"
+    contractor_path: ClassVar[str | None] = "contractor_id"
+    policy_object: ClassVar[str] = "ledger"
+
+    class Meta:
+        table = "ledger_submission"
+        unique_together = (("contractor", "idempotency_key"),)

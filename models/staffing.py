@@ -132,3 +132,44 @@ class MutualAidSubsidy(TimestampedModel, Owned):
     class Meta:
         table = "mutual_aid_subsidy"
         ordering = ("association_id", "year")
+
+
+class AcceptanceWindow(TimestampedModel, Owned):
+    """一门受理、协同办理 window of a township (Art. 15): first-responsible officer and promised time."""
+
+    id = fields.IntField(primary_key=True)
+    district = fields.ForeignKeyField(
+        "models.District", related_name="windows", on_delete=fields.RESTRICT, db_index=True
+    )
+    township = fields.OneToOneField("models.Township", related_name="window", on_delete=fields.RESTRICT)
+    location = fields.CharField(max_length=200, description="政务大厅/综合服务窗口 where it sits")
+    first_responsible_officer = fields.CharField(max_length=50, description="首问负责人")
+    phone = fields.CharField(max_length=30, default="")
+    promised_days = fields.IntField(description="限时办理: promised processing time in working days")
+    established_on = fields.DateField()
+
+    district_path: ClassVar[str | None] = "district_id"
+    policy_object: ClassVar[str] = "staffing"
+
+    class Meta:
+        table = "acceptance_window"
+
+
+class AssociationMember(TimestampedModel, Owned):
+    """A member of a mutual-aid association (社会救助互助会)."""
+
+    id = fields.IntField(primary_key=True)
+    association = fields.ForeignKeyField(
+        "models.MutualAidAssociation", related_name="members", on_delete=fields.CASCADE, db_index=True
+    )
+    district = fields.ForeignKeyField("models.District", related_name=False, on_delete=fields.RESTRICT, db_index=True)
+    name = fields.CharField(max_length=50)
+    role = fields.CharField(max_length=50, default="", description="会长/成员 …")
+    joined_on = fields.DateField()
+    left_on = fields.DateField(null=True)
+
+    district_path: ClassVar[str | None] = "district_id"
+    policy_object: ClassVar[str] = "staffing"
+
+    class Meta:
+        table = "association_member"
