@@ -9,7 +9,14 @@ import strawberry
 from schema import auth, contractor_mutations
 
 # Domain mutation modules, each exporting a strawberry type ``Mutation`` whose fields are merged here.
-DOMAIN_MODULES = ("plan_mutations", "procurement_mutations", "contract_mutations")
+DOMAIN_MODULES = (
+    "plan_mutations",
+    "procurement_mutations",
+    "contract_mutations",
+    "account_mutations",
+    "staffing_mutations",
+    "ledger_mutations",
+)
 
 
 def _domain_parts() -> tuple[type, ...]:
