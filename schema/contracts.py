@@ -4,6 +4,7 @@ acceptances (Art. 9(6)) and payments."""
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Awaitable, Callable
 from decimal import Decimal
 from typing import TYPE_CHECKING, Annotated, Any
 
@@ -23,7 +24,13 @@ from models import PaymentInstalment as InstalmentRow
 from models import ProcurementLot as LotRow
 from models import ProcurementProject as ProjectRow
 from models import ServiceEntry as ServiceEntryRow
-from models.contracts import grade_for
+from models.base import money
+from models.contracts import Deadlines, deadlines_of, effective_amount, grade_for
+from models.enums import AmendmentStatus
+from models.timeutil import today
+from policies.enforcer import allowed
+from policies.principal import Principal
+from policies.scope import scoped
 from schema import enums
 from schema.base import from_row, load_children, load_one, model_type
 from schema.catalogue import CatalogueItem
@@ -67,6 +74,78 @@ class Contract(Node):
     filed_on: dt.date | None = strawberry.field(description="Filing date with finance (备案). 备案日期。")
     terminated_on: dt.date | None = strawberry.field(description="Termination date. 终止日期。")
     termination_reason: str = strawberry.field(description="Why it was terminated. 终止理由。")
+
+    def _deadlines(self, info: Info) -> Deadlines | None:
+        """Rule 7 deadlines, for the district's own users and finance only (null for others)."""
+        if not allowed(info.context.principal, "read", "contract", f"district:{self.row.district_id}"):
+            return None
+        return deadlines_of(self.row, today())
+
+    @strawberry.field(
+        description="Publication (公示) due date: 2 working days after signing (rule 7, Art. 9(4)). Null before "
+        "signing or unless you are the district or finance. 公示期限。"
+    )
+    def publication_due(self, info: Info) -> dt.date | None:
+        """公示 deadline."""
+        d = self._deadlines(info)
+        return None if d is None else d.publication_due
+
+    @strawberry.field(
+        description="Filing (备案) due date: 7 working days after signing (rule 7). Null before signing or unless "
+        "you are the district or finance. 备案期限。"
+    )
+    def filing_due(self, info: Info) -> dt.date | None:
+        """备案 deadline."""
+        d = self._deadlines(info)
+        return None if d is None else d.filing_due
+
+    @strawberry.field(
+        description="Published after the due date, or not yet published and the due date has passed. Flagged, "
+        "never blocked. Null before signing or unless you are the district or finance. 公示逾期。"
+    )
+    def publication_overdue(self, info: Info) -> bool | None:
+        """公示逾期."""
+        d = self._deadlines(info)
+        return None if d is None else d.publication_overdue
+
+    @strawberry.field(
+        description="Filed after the due date, or not yet filed and the due date has passed. Flagged, never "
+        "blocked. Null before signing or unless you are the district or finance. 备案逾期。"
+    )
+    def filing_overdue(self, info: Info) -> bool | None:
+        """备案逾期."""
+        d = self._deadlines(info)
+        return None if d is None else d.filing_overdue
+
+    @strawberry.field(
+        description="True when the official holiday calendar (调休) does not yet cover the deadline window, so "
+        "the due dates count Monday–Friday only and may move. False before signing. 期限为暂定。"
+    )
+    def deadlines_provisional(self) -> bool:
+        """Deadlines computed without the official calendar."""
+        d = deadlines_of(self.row, today())
+        return d is not None and d.provisional
+
+    @strawberry.field(
+        description="Contract amount plus its signed amendments, in yuan: the ceiling of payments (rule 8). "
+        "合同金额（含已签订的变更）。"
+    )
+    async def effective_amount(self, info: Info) -> Decimal:
+        """amount + Σ signed amount_delta."""
+        deltas = await info.context.loaders.custom("signed_amendment_deltas", _signed_deltas).load(self.row.pk)
+        return effective_amount(self.row.amount, deltas)
+
+    @strawberry.field(description="Total paid so far, in yuan. Null when you may not read payments. 已支付金额。")
+    async def paid_amount(self, info: Info) -> Decimal | None:
+        """Σ payments."""
+        principal = info.context.principal
+        if not any(
+            allowed(principal, "read", "payment", domain)
+            for domain in (f"district:{self.row.district_id}", f"contractor:{self.row.contractor_id}")
+        ):
+            return None
+        load = _paid_totals(principal)
+        return await info.context.loaders.custom("paid_totals", load).load(self.row.pk)
 
     @strawberry.field(description="The purchasing district. 购买主体。")
     async def district(self, info: Info) -> District | None:
@@ -137,6 +216,30 @@ class Contract(Node):
     async def payments(self, info: Info, first: First = 20, after: After = None) -> Connection[Payment]:
         """Payments."""
         return await load_children(info, Payment, PaymentRow, "contract_id", self.row.pk, first, after)
+
+
+async def _signed_deltas(keys: list[int]) -> list[list[Decimal]]:
+    """Signed amendment deltas per contract (the parent contract is visible; its amount is part of it)."""
+    rows = await AmendmentRow.filter(contract_id__in=list(keys), status=AmendmentStatus.SIGNED).values_list(
+        "contract_id", "amount_delta"
+    )
+    out: dict[int, list[Decimal]] = {}
+    for contract_id, delta in rows:
+        out.setdefault(contract_id, []).append(Decimal(delta))
+    return [out.get(k, []) for k in keys]
+
+
+def _paid_totals(principal: Principal) -> Callable[[list[int]], Awaitable[list[Decimal]]]:
+    """Loader body: the caller's visible payments summed per contract, exactly (Decimal)."""
+
+    async def load(keys: list[int]) -> list[Decimal]:
+        payments = scoped(principal, PaymentRow).filter(contract_id__in=list(keys))
+        totals: dict[int, Decimal] = {}
+        for contract_id, amount in await payments.values_list("contract_id", "amount"):
+            totals[contract_id] = totals.get(contract_id, Decimal("0.00")) + Decimal(amount)
+        return [money(totals.get(k, Decimal("0.00"))) for k in keys]
+
+    return load
 
 
 @strawberry.type
