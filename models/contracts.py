@@ -491,6 +491,15 @@ def overdue(due: dt.date, done_on: dt.date | None, today: dt.date) -> bool:
     return done_on > due if done_on is not None else today > due
 
 
+def disclosure_overdue(
+    signed_on: dt.date | None, published_on: dt.date | None, filed_on: dt.date | None, today: dt.date
+) -> bool:
+    """Rule 7: publication (2 working days) or filing (7 working days) late, or not done and past due."""
+    if signed_on is None:
+        return False
+    return overdue(publication_due(signed_on), published_on, today) or overdue(filing_due(signed_on), filed_on, today)
+
+
 def deadlines_provisional(signed_on: dt.date) -> bool:
     """True when the official holiday calendar does not cover the deadline window (Mon–Fri fallback used)."""
     return not (calendar_covers(signed_on) and calendar_covers(filing_due(signed_on)))

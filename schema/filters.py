@@ -84,6 +84,11 @@ class ContractFilter:
     signed_from: dt.date | None = strawberry.field(default=None, description="Signed on or after. 签订起。")
     signed_to: dt.date | None = strawberry.field(default=None, description="Signed on or before. 签订止。")
     year: int | None = strawberry.field(default=None, description="Year of the service start. 年度。")
+    overdue: bool | None = strawberry.field(
+        default=None,
+        description="True: only contracts whose publication (2 working days) or filing (7 working days) after "
+        "signing is late or past due (rule 7); false: only those on time. 公示/备案逾期。",
+    )
 
 
 @strawberry.input(description="Filter for annual plans. 计划筛选。")

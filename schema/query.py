@@ -6,6 +6,7 @@ import datetime as dt
 from typing import Annotated
 
 import strawberry
+from tortoise.queryset import QuerySet
 
 from models import Beneficiary as BeneficiaryRow
 from models import CatalogueItem as CatalogueItemRow
@@ -17,6 +18,8 @@ from models import ProcurementProject as ProjectRow
 from models import PurchasePlan as PlanRow
 from models import ServiceEntry as ServiceEntryRow
 from models import Township as TownshipRow
+from models.contracts import disclosure_overdue
+from models.timeutil import today
 from policies.scope import scoped
 from schema import enums
 from schema.auth import Me
@@ -49,6 +52,17 @@ from schema.staffing import StaffingQuery
 from schema.training import TrainingQuery
 
 DistrictArg = Annotated[str | None, strawberry.argument(description="District code, e.g. 321202. 区代码。")]
+
+
+async def _by_overdue(qs: QuerySet[ContractRow], *, want: bool) -> QuerySet[ContractRow]:
+    """Narrow ``qs`` to contracts whose rule-7 disclosure is (or is not) overdue today.
+
+    Working-day deadlines are computed in Python from four columns of the already scoped rows.
+    """
+    day = today()
+    rows = await qs.values_list("id", "signed_on", "published_on", "filed_on")
+    late = [pk for pk, signed, published, filed in rows if disclosure_overdue(signed, published, filed, day)]
+    return qs.filter(id__in=late) if want else qs.exclude(id__in=late)
 
 
 @strawberry.type(description="Read access to everything the caller may see. 查询。")
@@ -202,6 +216,8 @@ class Query(StaffingQuery, TrainingQuery):
                 qs = qs.filter(
                     service_start__gte=dt.date(filter.year, 1, 1), service_start__lte=dt.date(filter.year, 12, 31)
                 )
+            if filter.overdue is not None:
+                qs = await _by_overdue(qs, want=filter.overdue)
         return await paginate(qs, first, after, converter(Contract))
 
     @strawberry.field(

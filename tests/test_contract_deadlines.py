@@ -94,3 +94,20 @@ async def test_finance_sees_the_overdue_demo_contracts(api: Api) -> None:
     assert any(n["publicationOverdue"] for n in signed)
     assert any(n["filingOverdue"] for n in signed)
     assert not all(n["publicationOverdue"] for n in signed)
+
+
+OVERDUE = """
+query($o: Boolean) { contracts(first: 100, filter: {overdue: $o}) {
+  totalCount nodes { code publicationOverdue filingOverdue }
+} }
+"""
+
+
+async def test_overdue_filter_matches_the_flags(api: Api) -> None:
+    late = (await api.data(OVERDUE, {"o": True}, as_user="city_finance"))["contracts"]
+    on_time = (await api.data(OVERDUE, {"o": False}, as_user="city_finance"))["contracts"]
+    everything = (await api.data(OVERDUE, {"o": None}, as_user="city_finance"))["contracts"]
+    assert late["totalCount"] > 0
+    assert all(n["publicationOverdue"] or n["filingOverdue"] for n in late["nodes"])
+    assert not any(n["publicationOverdue"] or n["filingOverdue"] for n in on_time["nodes"])
+    assert late["totalCount"] + on_time["totalCount"] == everything["totalCount"]
