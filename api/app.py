@@ -18,6 +18,7 @@ from api.config import Settings, load_settings
 from api.db import tortoise_config
 from api.graphql import Authenticate, JiuzhuGraphQL
 from api.middleware import BodyLimit, SecurityHeaders
+from api.observability import OperationMetrics, RequestContext, metrics
 from schema import build_schema
 
 
@@ -40,7 +41,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
     settings = settings or load_settings()
     settings.check()
     authenticator = Authenticator(settings)
-    schema = build_schema(introspection=not settings.production)
+    schema = build_schema(introspection=not settings.production, extensions=(OperationMetrics,))
     sdl = schema.as_str() + "\n"
     graphql = JiuzhuGraphQL(
         schema,
@@ -62,6 +63,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
             await Tortoise.close_connections()
 
     middleware = [
+        Middleware(RequestContext),
         Middleware(BodyLimit, max_bytes=settings.max_body_bytes),
         Middleware(SecurityHeaders, production=settings.production),
     ]
@@ -80,6 +82,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
             Route("/healthz", healthz),
             Route("/readyz", readyz),
             Route("/schema.graphql", schema_sdl),
+            Route("/metrics", metrics),
             Route("/graphql", Authenticate(graphql, authenticator), methods=["GET", "POST"]),
         ],
         middleware=middleware,

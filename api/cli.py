@@ -45,13 +45,22 @@ def serve(settings: Settings, workers: int) -> None:
     """Run uvicorn (the app reads the same environment)."""
     import uvicorn
 
+    from api.observability import configure_logging
+
     where = f"http://{settings.host}:{settings.port}/graphql"
     if settings.production:
         print(f"jiuzhu (production) listening on {where}", flush=True)
     else:
         print(f"jiuzhu ready. GraphiQL: {where}  (demo accounts: seeds/demo_accounts.csv)", flush=True)
+    configure_logging()
     uvicorn.run(
-        "api.main:app", host=settings.host, port=settings.port, workers=workers, proxy_headers=True, log_level="info"
+        "api.main:app",
+        host=settings.host,
+        port=settings.port,
+        workers=workers,
+        proxy_headers=True,
+        log_config=None,
+        timeout_graceful_shutdown=30,
     )
 
 

@@ -11,6 +11,7 @@ from starlette.types import Receive, Scope, Send
 from strawberry.asgi import GraphQL
 
 from api.auth import Authenticator, AuthError
+from api.observability import set_caller
 from policies.principal import Principal
 from schema.context import Context
 
@@ -63,4 +64,5 @@ class Authenticate:
             await response(scope, receive, send)
             return
         scope[PRINCIPAL_KEY] = principal
+        set_caller(principal.username)
         await self.app(scope, receive, send)

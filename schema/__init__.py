@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import strawberry
 from graphql import GraphQLError
 from graphql.validation import NoSchemaIntrospectionCustomRule
@@ -27,7 +29,7 @@ class JiuzhuSchema(strawberry.Schema):
         """Nothing to do here (see the class docstring)."""
 
 
-def build_schema(*, introspection: bool = True) -> strawberry.Schema:
+def build_schema(*, introspection: bool = True, extensions: tuple[Any, ...] = ()) -> strawberry.Schema:
     """The schema with its protective extensions (as classes/factories: instances would be shared).
 
     Production turns introspection off; the SDL is published at ``/schema.graphql`` instead.
@@ -44,6 +46,7 @@ def build_schema(*, introspection: bool = True) -> strawberry.Schema:
             QueryCost,
             MaskUnexpectedErrors,
             *extra,
+            *extensions,
         ],
         config=StrawberryConfig(auto_camel_case=True),
     )

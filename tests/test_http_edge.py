@@ -76,3 +76,51 @@ async def test_production_mode_hides_introspection_and_graphiql(api: Api, databa
             "/graphql", headers={"Origin": "https://evil.example", "Access-Control-Request-Method": "POST"}
         )
         assert other.headers.get("access-control-allow-origin") is None
+
+
+async def test_request_id_is_echoed_and_generated(api: Api) -> None:
+    given = await api.client.get("/healthz", headers={"X-Request-ID": "trace-abc-123"})
+    assert given.headers["x-request-id"] == "trace-abc-123"
+    fresh = await api.client.get("/healthz")
+    assert len(fresh.headers["x-request-id"]) == 32
+
+
+async def test_metrics_count_operations(api: Api) -> None:
+    await api.post("query DashboardProbe { districts(first: 1) { totalCount } }")
+    response = await api.client.get("/metrics")
+    assert response.status_code == 200
+    assert 'jiuzhu_graphql_operations_total{operation="DashboardProbe",outcome="ok",type="query"}' in response.text
+    assert "jiuzhu_http_request_seconds_bucket" in response.text
+
+
+async def test_json_log_line_carries_request_id_and_caller(api: Api) -> None:
+    import json
+    import logging
+
+    from api.observability import JsonFormatter, access_log
+
+    lines: list[str] = []
+
+    class Capture(logging.Handler):
+        def emit(self, record: logging.LogRecord) -> None:
+            lines.append(JsonFormatter().format(record))
+
+    handler = Capture()
+    access_log.addHandler(handler)
+    previous = access_log.level
+    access_log.setLevel(logging.INFO)
+    try:
+        token = await api.token("hailing_agency")
+        await api.client.post(
+            "/graphql",
+            json={"query": "{ me { username } }"},
+            headers={"Authorization": f"Bearer {token}", "X-Request-ID": "req-42"},
+        )
+    finally:
+        access_log.removeHandler(handler)
+        access_log.setLevel(previous)
+    entry = json.loads(lines[-1])
+    assert entry["request_id"] == "req-42"
+    assert entry["caller"] == "hailing_agency"
+    assert entry["path"] == "/graphql"
+    assert entry["status"] == 200
