@@ -20,6 +20,7 @@ run: $(STAMP)
 test: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -m fuzz tests/fuzz
 
 test-postgres: $(STAMP)
 	JIUZHU_TEST_DB=postgres $(BIN)/python -m pytest
