@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import TYPE_CHECKING, Annotated
 
 import strawberry
 
+from models import AcceptanceWindow as WindowRow
 from models import Community as CommunityRow
 from models import Coordinator as CoordinatorRow
 from models import District as DistrictRow
@@ -13,15 +15,17 @@ from models import MutualAidAssociation as AssociationRow
 from models import StaffMember as StaffMemberRow
 from models import Township as TownshipRow
 from schema import enums
-from schema.base import load_children, load_one, model_type
+from schema.base import from_row, load_children, load_one, model_type
 from schema.context import Info
 from schema.node import Node
 from schema.pagination import After, Connection, First
 
 if TYPE_CHECKING:
-    from schema.staffing import Coordinator, MutualAidAssociation, StaffMember
+    from schema.staffing import AcceptanceWindow, Coordinator, MutualAidAssociation, StaffMember, TownshipStaffing
 
 StaffMemberType = Annotated["StaffMember", strawberry.lazy("schema.staffing")]
+TownshipStaffingType = Annotated["TownshipStaffing", strawberry.lazy("schema.staffing")]
+WindowType = Annotated["AcceptanceWindow", strawberry.lazy("schema.staffing")]
 CoordinatorType = Annotated["Coordinator", strawberry.lazy("schema.staffing")]
 AssociationType = Annotated["MutualAidAssociation", strawberry.lazy("schema.staffing")]
 
@@ -104,6 +108,34 @@ class Township(Node):
         from schema.staffing import MutualAidAssociation
 
         return await load_children(info, MutualAidAssociation, AssociationRow, "township_id", self.row.pk, first, after)
+
+    @strawberry.field(
+        description="Staffing against the Art. 16 floor on a date (rule 10): required, actual (own + dispatched), "
+        "shortfall and flags; null when you may not read this district's staffing. 民政工作人员配备情况。"
+    )
+    async def staffing(
+        self,
+        info: Info,
+        on: Annotated[
+            dt.date | None,
+            strawberry.argument(description="The date to evaluate; today (Asia/Shanghai) when omitted. 统计日期。"),
+        ] = None,
+    ) -> TownshipStaffingType | None:
+        """Rule 10 for this township."""
+        from schema.staffing import township_staffing_of
+
+        return await township_staffing_of(info, self.row, on)
+
+    @strawberry.field(
+        description="The township's one-window acceptance point (“一门受理、协同办理”, Art. 15); null when none "
+        "is recorded or you may not read staffing. 一门受理窗口。"
+    )
+    async def window(self, info: Info) -> WindowType | None:
+        """One-window acceptance point."""
+        from schema.staffing import AcceptanceWindow
+
+        row = await info.context.loaders.by_field(WindowRow, "township_id").load(self.row.pk)
+        return None if row is None else from_row(AcceptanceWindow, row)
 
 
 @model_type(CommunityRow)
