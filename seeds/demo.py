@@ -25,7 +25,7 @@ from seeds.ledgers import load_beneficiaries, load_ledgers
 from seeds.plans import load_plans
 from seeds.procurement import load_procurement
 from seeds.reference import short_name
-from seeds.staffing import load_communities, load_staff
+from seeds.staffing import load_communities, load_staff, load_windows
 from seeds.training import load_training
 
 
@@ -50,4 +50,5 @@ async def load_demo() -> None:
         await load_ledgers(contracts, beneficiaries, districts, items, users)
         await load_staff(contracts)
         await load_communities()
+        await load_windows()
         await load_training()

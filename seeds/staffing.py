@@ -16,9 +16,16 @@ from decimal import Decimal
 from models.contracts import Contract
 from models.enums import CommunityKind, ContractStatus, CoordinatorKind, Education, SocialWorkQualification, StaffKind
 from models.geography import Community, Township
-from models.staffing import Coordinator, MutualAidAssociation, MutualAidSubsidy, StaffMember, required_staff
+from models.staffing import (
+    AcceptanceWindow,
+    Coordinator,
+    MutualAidAssociation,
+    MutualAidSubsidy,
+    StaffMember,
+    required_staff,
+)
 from seeds.contracts import ContractRecord
-from seeds.helpers import AS_OF, rng_for, unique_names
+from seeds.helpers import AS_OF, mobile_phone, person_name, rng_for, unique_names
 from seeds.upsert import ensure
 
 E = Education
@@ -238,4 +245,25 @@ async def _community_people(township: Township, community: Community, n: int) ->
             amount=Decimal(2000 + visits * 10).quantize(Decimal("0.01")),
             workload=f"全年结对走访困难家庭{visits}户次，开展邻里互助活动{rng.randint(4, 12)}场",
             paid_on=paid if paid is None or paid <= AS_OF else None,
+        )
+
+
+async def load_windows() -> None:
+    """一门受理、协同办理 windows (Art. 15) for most townships; those whose serial is a multiple of 7 (e.g.
+    321202007) have none yet, so dashboards show gaps."""
+    for township in await Township.all().order_by("code"):
+        if int(township.code[-3:]) % 7 == 0:
+            continue
+        rng = rng_for("window", township.code)
+        await ensure(
+            AcceptanceWindow,
+            {"township_id": township.code},
+            {
+                "district_id": township.district_id,
+                "location": f"{township.name}便民服务中心社会救助窗口",
+                "first_responsible_officer": person_name(rng),
+                "phone": mobile_phone(rng),
+                "promised_days": rng.choice([3, 5, 5, 7, 10]),
+                "established_on": dt.date(2020, rng.randint(1, 12), rng.randint(1, 28)),
+            },
         )
