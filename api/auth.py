@@ -1,16 +1,35 @@
-"""Sign-in: signed, expiring bearer tokens backed by a session row (so logout revokes everywhere)."""
+"""Sign-in: signed, expiring bearer tokens backed by a session row (so logout revokes everywhere), and API
+keys for machine clients (``Authorization: Bearer jz_<prefix>_<secret>``).
+
+Everything a decision needs is read from the database on each request — the session, the account's
+``is_active`` and role assignments, the API key's revocation, the recent failed sign-ins — so a change made
+through any worker or host is enforced by all of them on their next request, with no cache to invalidate.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
+import hmac
 import uuid
 from dataclasses import dataclass
 
 import jwt
+from tortoise.expressions import Q
 from tortoise.transactions import in_transaction
 
 from api.config import Settings
-from models.accounts import DUMMY_HASH, AuthSession, RoleAssignment, User, verify_password
+from models.accounts import (
+    DUMMY_HASH,
+    ApiKey,
+    AuthSession,
+    RoleAssignment,
+    User,
+    check_login_allowed,
+    hash_api_secret,
+    record_login_attempt,
+    split_api_key,
+    verify_password,
+)
 from models.timeutil import now
 from policies.principal import ANONYMOUS, Assignment, Principal
 
@@ -32,6 +51,12 @@ INVALID = AuthError("INVALID_TOKEN", "身份令牌无效，请重新登录。")
 EXPIRED = AuthError("TOKEN_EXPIRED", "登录已过期，请重新登录。")
 REVOKED = AuthError("TOKEN_REVOKED", "该令牌已注销，请重新登录。")
 INACTIVE = AuthError("ACCOUNT_INACTIVE", "账号已停用，请联系管理员。")
+KEY_INVALID = AuthError("INVALID_TOKEN", "API密钥无效。")
+KEY_EXPIRED = AuthError("API_KEY_EXPIRED", "API密钥已过期，请联系本单位管理员重新签发。")
+KEY_REVOKED = AuthError("API_KEY_REVOKED", "API密钥已注销，请联系本单位管理员重新签发。")
+
+#: ``last_used_at`` of an API key is written at most this often (not on every request).
+KEY_USE_GRANULARITY = dt.timedelta(minutes=1)
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,17 +74,27 @@ class Authenticator:
         self.secret = settings.token_secret
         self.ttl = dt.timedelta(seconds=settings.token_ttl_seconds)
 
-    async def login(self, username: str, password: str) -> tuple[Principal, IssuedToken] | None:
+    async def login(
+        self, username: str, password: str, client_ip: str = "unknown"
+    ) -> tuple[Principal, IssuedToken] | None:
         """Check credentials; on success open a session and return its token. ``None`` on failure.
 
         Unknown users cost the same hash verification as known ones (no username probing by timing).
+        Every attempt is recorded (never the password). Too many recent failures for the username or from
+        ``client_ip`` refuse the attempt before any password check: :class:`~models.rules.RuleViolation`
+        ``TOO_MANY_ATTEMPTS`` (see :func:`models.accounts.check_login_allowed`).
         """
-        user = await User.get_or_none(username=username.strip()) if username else None
+        name = (username or "").strip()
+        await check_login_allowed(name, client_ip)
+        user = await User.get_or_none(username=name) if name else None
         if user is None:
             verify_password(DUMMY_HASH, password or "")
+            await record_login_attempt(name, client_ip, succeeded=False)
             return None
         if not verify_password(user.password_hash, password or "") or not user.is_active:
+            await record_login_attempt(name, client_ip, succeeded=False)
             return None
+        await record_login_attempt(name, client_ip, succeeded=True)
         issued_at = now()
         expires_at = issued_at + self.ttl
         session = await AuthSession.create(id=uuid.uuid4(), user=user, expires_at=expires_at)
@@ -90,6 +125,8 @@ class Authenticator:
         scheme, _, token = authorization.strip().partition(" ")
         if scheme.lower() != "bearer" or not token.strip():
             raise MISSING_SCHEME
+        if token.strip().startswith("jz_"):
+            return await self.authenticate_api_key(token.strip())
         try:
             claims = jwt.decode(
                 token.strip(),
@@ -115,6 +152,36 @@ class Authenticator:
         if not user.is_active:
             raise INACTIVE
         return await _principal(user, session.pk)
+
+    async def authenticate_api_key(self, key: str) -> Principal:
+        """The machine client of an API key: one assignment, the key's role (``contractor_ledger``) in its
+        contractor's domain. Unknown or wrong keys are ``INVALID_TOKEN``; revoked and expired ones say so."""
+        parts = split_api_key(key)
+        if parts is None:
+            raise KEY_INVALID
+        prefix, secret = parts
+        row = await ApiKey.get_or_none(prefix=prefix)
+        if row is None or not hmac.compare_digest(row.key_hash, hash_api_secret(secret)):
+            raise KEY_INVALID
+        if row.revoked_at is not None:
+            raise KEY_REVOKED
+        current = now()
+        if row.expires_at <= current:
+            raise KEY_EXPIRED
+        if row.last_used_at is None or row.last_used_at <= current - KEY_USE_GRANULARITY:
+            # Conditional, so concurrent requests of several workers write it once a minute at most.
+            await (
+                ApiKey.filter(id=row.pk)
+                .filter(Q(last_used_at__isnull=True) | Q(last_used_at__lte=current - KEY_USE_GRANULARITY))
+                .update(last_used_at=current)
+            )
+        return Principal(
+            user_id=row.created_by_id,
+            username=f"apikey:{row.prefix}",
+            display_name=f"{row.name}（API密钥）",
+            assignments=(Assignment(str(row.role), row.domain),),
+            session_id=None,
+        )
 
 
 async def _principal(user: User, session_id: uuid.UUID) -> Principal:

@@ -12,12 +12,12 @@ from operator import or_
 from typing import TypeVar
 
 from casbin.util import key_match
-from tortoise.expressions import Q
+from tortoise.expressions import Q, Subquery
 from tortoise.models import Model
 from tortoise.queryset import QuerySet
 
 from models.base import Owned
-from policies.enforcer import implies, rules
+from policies.enforcer import allowed, implies, rules
 from policies.principal import Assignment, Principal
 
 M = TypeVar("M", bound=Model)
@@ -95,3 +95,78 @@ def sees_everything(principal: Principal, model: type[M]) -> bool:
     """True when no filter applies (used to skip a join, never to widen access)."""
     q = visibility(principal, model)
     return not q.children and not q.filters and not q.negate
+
+
+def public_rows(model: type[M]) -> QuerySet[M]:
+    """``model``'s rows the public may read (``read_public``, e.g. ``Model.public_q()``): what is disclosed
+    under 第九条第（二）、（四）、（六）项 and 第十三条. The same rows for every caller, signed in or not:
+    disclosure is not per user."""
+    from policies.principal import ANONYMOUS
+
+    return scoped(ANONYMOUS, model)
+
+
+# --- accounts and API keys: rows keyed by a policy domain string (``district:321202``, ``contractor:7``) ---
+
+
+def _domain_string_q(column: str, domain: str) -> Q:
+    if domain.endswith("*"):
+        return Q(**{f"{column}__startswith": domain[:-1]})
+    return Q(**{column: domain})
+
+
+def in_domains(principal: Principal, obj: str, action: str, column: str = "domain") -> Q:
+    """Rows whose ``column`` names a domain in which ``principal`` may do ``action`` to ``obj``
+    (``NOTHING`` when none): role assignments and API keys carry their domain as a string."""
+    clauses: list[Q] = []
+    for role, rule_domain in rules(obj, action):
+        for a in principal.assignments:
+            if not implies(a.role, role):
+                continue
+            if rule_domain == "*":
+                return Q()
+            if key_match(a.domain, rule_domain):
+                clauses.append(_domain_string_q(column, a.domain))
+    return reduce(or_, clauses) if clauses else NOTHING
+
+
+def grantable_assignments(principal: Principal) -> Q:
+    """Role assignments (``RoleAssignment`` rows) that ``principal`` could grant: role ``r`` in a domain
+    where the policy gives it ``grant`` on ``role:r``."""
+    from models.enums import Role
+
+    clauses = []
+    for role in Role:
+        where = in_domains(principal, f"role:{role.value}", "grant")
+        if where is not NOTHING:
+            clauses.append(Q(role=role) & where)
+    return reduce(or_, clauses) if clauses else NOTHING
+
+
+def manageable_accounts(principal: Principal) -> Q:
+    """The accounts (``User`` rows) ``principal`` administers: every one for ``manage`` on ``account`` in
+    domain ``*`` (the city administrator); otherwise those with at least one role whose every role it could
+    grant (so a district administrator never manages its district's finance staff, nor anyone who also holds
+    a role elsewhere), and the accounts without any role that it created itself."""
+    from models.accounts import RoleAssignment
+
+    key = ("manageable_accounts",)
+    if key in principal._cache:
+        return principal._cache[key]
+    if allowed(principal, "manage", "account", "*"):
+        result = Q()
+    else:
+        grantable = grantable_assignments(principal)
+        result = NOTHING
+        if grantable is not NOTHING:
+            inside = Subquery(RoleAssignment.filter(grantable).values("user_id"))
+            outside = Subquery(RoleAssignment.exclude(grantable).values("user_id"))
+            result = Q(id__in=inside) & ~Q(id__in=outside)
+        if principal.user_id is not None and any(
+            allowed(principal, "create", "account", a.domain) for a in principal.assignments
+        ):
+            unassigned = ~Q(id__in=Subquery(RoleAssignment.all().values("user_id")))
+            mine = Q(created_by_id=principal.user_id) & unassigned
+            result = mine if result is NOTHING else result | mine
+    principal._cache[key] = result
+    return result

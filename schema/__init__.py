@@ -11,6 +11,7 @@ from strawberry.extensions import AddValidationRules, MaxAliasesLimiter, MaxToke
 from strawberry.schema.config import StrawberryConfig
 
 from schema import contracts, ledgers, plans, procurement  # noqa: F401 - register types for node(id:)
+from schema.auth import PasswordChangeGate
 from schema.base import REGISTRY
 from schema.extensions import MaskUnexpectedErrors, QueryCost
 from schema.mutation import Mutation
@@ -44,6 +45,7 @@ def build_schema(*, introspection: bool = True, extensions: tuple[Any, ...] = ()
             lambda: MaxAliasesLimiter(max_alias_count=MAX_ALIASES),
             lambda: MaxTokensLimiter(max_token_count=MAX_TOKENS),
             QueryCost,
+            PasswordChangeGate,
             MaskUnexpectedErrors,
             *extra,
             *extensions,

@@ -1,20 +1,34 @@
-"""Sign-in, sign-out and ``me``."""
+"""Sign-in, sign-out and ``me``; and the gate that holds an account to ``changeMyPassword`` while its
+password must be changed."""
 
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterator
 from enum import StrEnum
 from typing import Annotated
 
 import strawberry
+from graphql import (
+    ExecutionResult,
+    FieldNode,
+    FragmentDefinitionNode,
+    FragmentSpreadNode,
+    InlineFragmentNode,
+    OperationDefinitionNode,
+    SelectionSetNode,
+)
+from strawberry.extensions import SchemaExtension
 
 from models import Contractor as ContractorRow
 from models import District as DistrictRow
+from models.rules import RuleViolation
 from policies.principal import Principal
 from schema import enums
 from schema.base import load_one
 from schema.context import Info
 from schema.contractors import Contractor
+from schema.errors import ClientError
 from schema.geography import District
 
 
@@ -25,6 +39,7 @@ class AuthErrorCode(StrEnum):
     INVALID_CREDENTIALS = "INVALID_CREDENTIALS"
     NOT_SIGNED_IN = "NOT_SIGNED_IN"
     INVALID_INPUT = "INVALID_INPUT"
+    TOO_MANY_ATTEMPTS = "TOO_MANY_ATTEMPTS"
 
 
 @strawberry.type(description="A refusal with a stable code and a Chinese message. 错误。")
@@ -46,6 +61,17 @@ class RoleGrant:
     )
     district_code: strawberry.Private[str | None]
     contractor_id: strawberry.Private[int | None]
+
+    @classmethod
+    def of(cls, role: str, domain: str) -> RoleGrant:
+        """A grant from a stored ``(role, domain)``."""
+        kind, _, value = domain.partition(":")
+        return cls(
+            role=enums.Role(role),
+            domain=domain,
+            district_code=value if kind == "district" and value != "*" else None,
+            contractor_id=int(value) if kind == "contractor" and value.isdigit() else None,
+        )
 
     @strawberry.field(description="The district, when the role is held in one district. 所属区。")
     async def district(self, info: Info) -> District | None:
@@ -70,18 +96,11 @@ class Me:
     @classmethod
     def of(cls, principal: Principal) -> Me:
         """From the request's principal."""
-        grants = []
-        for a in principal.assignments:
-            district = a.value if a.kind == "district" and a.value != "*" else None
-            contractor = int(a.value) if a.kind == "contractor" and a.value.isdigit() else None
-            grants.append(
-                RoleGrant(role=enums.Role(a.role), domain=a.domain, district_code=district, contractor_id=contractor)
-            )
         return cls(
             username=principal.username,
             display_name=principal.display_name,
             must_change_password=principal.must_change_password,
-            roles=grants,
+            roles=[RoleGrant.of(a.role, a.domain) for a in principal.assignments],
         )
 
 
@@ -118,10 +137,16 @@ async def login(
     info: Info,
     input: Annotated[LoginInput, strawberry.argument(description="Credentials. 登录信息。")],
 ) -> LoginPayload:
-    """Sign in; a wrong username or password gives the same error (no account probing)."""
+    """Sign in; a wrong username or password gives the same error (no account probing). After 5 failures for
+    a username or 20 from one address within 15 minutes, attempts are refused unchecked for a while."""
     if len(input.username) > 64 or len(input.password) > 256:
         return LoginPayload(token=None, expires_at=None, me=None, errors=[BAD_CREDENTIALS])
-    result = await info.context.auth.login(input.username, input.password)
+    try:
+        result = await info.context.auth.login(input.username, input.password, client_ip=client_address(info))
+    except RuleViolation as exc:
+        problem = exc.problems[0]
+        error = AuthError(code=AuthErrorCode.TOO_MANY_ATTEMPTS, message=problem.message, field=problem.field)
+        return LoginPayload(token=None, expires_at=None, me=None, errors=[error])
     if result is None:
         return LoginPayload(token=None, expires_at=None, me=None, errors=[BAD_CREDENTIALS])
     principal, issued = result
@@ -136,3 +161,54 @@ async def logout(info: Info) -> LogoutPayload:
             errors=[AuthError(code=AuthErrorCode.NOT_SIGNED_IN, message="当前未登录，无需退出。", field=None)],
         )
     return LogoutPayload(revoked=True, errors=[])
+
+
+def client_address(info: Info) -> str:
+    """The caller's address, as the ASGI server reports it (behind a proxy, uvicorn's ``--proxy-headers`` with
+    ``--forwarded-allow-ips`` naming the proxy makes this the client's address from ``X-Forwarded-For``)."""
+    request = info.context.request
+    client = request.client if request is not None else None
+    return client.host[:64] if client is not None and client.host else "unknown"
+
+
+# ---------------------------------------------------------------------------------------------------------
+# While an account must change its password (new account, or reset by an administrator), it may only do this.
+
+PASSWORD_CHANGE_FIELDS = frozenset({"me", "changeMyPassword", "logout", "__typename", "__schema", "__type"})
+PASSWORD_CHANGE_REQUIRED = "PASSWORD_CHANGE_REQUIRED"
+PASSWORD_CHANGE_MESSAGE = "请先修改密码（changeMyPassword）：管理员设置或重置的密码须在首次登录后修改。"
+
+
+def _root_fields(selection_set: SelectionSetNode, fragments: dict[str, FragmentDefinitionNode]) -> Iterator[str]:
+    for selection in selection_set.selections:
+        if isinstance(selection, FieldNode):
+            yield selection.name.value
+        elif isinstance(selection, InlineFragmentNode):
+            yield from _root_fields(selection.selection_set, fragments)
+        elif isinstance(selection, FragmentSpreadNode):
+            fragment = fragments.get(selection.name.value)
+            if fragment is not None:
+                yield from _root_fields(fragment.selection_set, fragments)
+
+
+class PasswordChangeGate(SchemaExtension):
+    """The one place that holds an account to its password change: while ``mustChangePassword`` is true, an
+    operation selecting anything but ``me``, ``changeMyPassword`` and ``logout`` is refused whole, before it
+    runs, with ``extensions.code = PASSWORD_CHANGE_REQUIRED``."""
+
+    def on_execute(self) -> Iterator[None]:
+        """Refuse before execution (nothing is read or written)."""
+        ctx = self.execution_context
+        principal = getattr(ctx.context, "principal", None)
+        if principal is not None and principal.must_change_password and ctx.graphql_document is not None:
+            definitions = ctx.graphql_document.definitions
+            fragments = {d.name.value: d for d in definitions if isinstance(d, FragmentDefinitionNode)}
+            operations = [d for d in definitions if isinstance(d, OperationDefinitionNode)]
+            if ctx.operation_name:
+                operations = [o for o in operations if o.name is not None and o.name.value == ctx.operation_name]
+            asked = {name for op in operations[:1] for name in _root_fields(op.selection_set, fragments)}
+            if asked - PASSWORD_CHANGE_FIELDS:
+                ctx.result = ExecutionResult(
+                    data=None, errors=[ClientError(PASSWORD_CHANGE_REQUIRED, PASSWORD_CHANGE_MESSAGE)]
+                )
+        yield

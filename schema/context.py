@@ -15,7 +15,7 @@ from schema.loaders import Loaders
 class Authentication(Protocol):
     """What the schema needs from ``api.auth`` (kept abstract so ``schema`` never imports ``api``)."""
 
-    async def login(self, username: str, password: str) -> tuple[Any, Any] | None:
+    async def login(self, username: str, password: str, client_ip: str = "unknown") -> tuple[Any, Any] | None:
         """``(user, issued token)`` or ``None`` on bad credentials."""
 
     async def logout(self, principal: Principal) -> bool:

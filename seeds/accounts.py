@@ -1,4 +1,6 @@
-"""Demo accounts, read from ``seeds/demo_accounts.csv`` (the single list of who may sign in to the demo).
+"""Demo accounts, read from ``seeds/demo_accounts.csv`` (the single list of who may sign in to the demo):
+the district, finance, city and contractor users, and one administrator per scope (``city_admin``, a
+``<district>_admin`` per district, and two contractor administrators).
 
 The CSV names a contractor by its credit code (``contractor:<credit_code>``), because row ids differ
 between databases; the role assignment stores ``contractor:<id>`` as ``policies`` expects. Passwords
@@ -45,11 +47,16 @@ async def _resolve(account: DemoAccount, districts: dict[str, District]) -> tupl
     kind, _, value = account.scope.partition(":")
     if kind == "contractor":
         contractor = await Contractor.get(credit_code=value)
-        return f"contractor:{contractor.id}", f"{contractor.name}台账填报员"
+        job = "账号管理员" if account.role == Role.CONTRACTOR_ADMIN else "台账填报员"
+        return f"contractor:{contractor.id}", f"{contractor.name}{job}"
+    if account.role == Role.CITY_ADMIN:
+        return account.scope, "泰州市政府购买救助服务系统管理员"
     if account.scope == CITY_WIDE:
         office = "泰州市财政局" if account.role == Role.FINANCE else "泰州市民政局"
         return account.scope, f"{office}经办人"
     district = districts[value]
+    if account.role == Role.DISTRICT_ADMIN:
+        return account.scope, f"{short_name(district.code, district.name)}账号管理员"
     office = {
         Role.DISTRICT_PURCHASER: district.purchaser_name,
         Role.DISTRICT_AGENCY: district.agency_name,
