@@ -9,29 +9,21 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
-import os
-import socket
-import subprocess
-import sys
 import time
 import uuid
 from collections.abc import AsyncIterator
-from pathlib import Path
-from typing import Any
 
-import httpx
 import pytest
 
 from api.cli import migrate_database, seed_database
-from tests.conftest import BACKEND, TEST_SECRET, create_pg_database, drop_pg_database
-from tests.helpers import LOGIN, password_of
+from tests.conftest import BACKEND, create_pg_database, drop_pg_database
+from tests.helpers import password_of
+from tests.servers import STARTUP_TIMEOUT, Instance
 
 pytestmark = pytest.mark.skipif(
     BACKEND != "postgres", reason="needs PostgreSQL (JIUZHU_TEST_DB=postgres): several processes share one server"
 )
 
-ROOT = Path(__file__).resolve().parent.parent
-STARTUP_TIMEOUT = 60.0
 #: "Within a second" (issue 8): the refusal must come this soon after the change was acknowledged.
 PROPAGATION_LIMIT = 1.0
 ERRORS = "errors { code message }"
@@ -59,75 +51,6 @@ mutation($c: ID!, $e: DateTime!) {{
 REVOKE_KEY = f"mutation($k: ID!) {{ revokeApiKey(input: {{apiKey: $k}}) {{ {ERRORS} }} }}"
 READ = "{ me { roles { role domain } } contracts(first: 1) { totalCount } }"
 MY_CONTRACTOR = "{ me { roles { contractor { id } } } }"
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-class Instance:
-    """One ``python -m uvicorn api.main:app`` process and a client for it."""
-
-    def __init__(self, name: str, database_url: str, log_dir: Path) -> None:
-        self.name = name
-        self.port = _free_port()
-        env = {
-            **os.environ,
-            "DATABASE_URL": database_url,
-            "JIUZHU_TOKEN_SECRET": TEST_SECRET,
-            "JIUZHU_MODE": "development",
-        }
-        self.log = (log_dir / f"{name}.log").open("wb")
-        self.process = subprocess.Popen(
-            [sys.executable, "-m", "uvicorn", "api.main:app", "--port", str(self.port), "--log-level", "warning"],
-            cwd=ROOT,
-            env=env,
-            stdout=self.log,
-            stderr=subprocess.STDOUT,
-        )
-        self.client = httpx.AsyncClient(base_url=f"http://127.0.0.1:{self.port}", timeout=10.0)
-
-    async def ready(self) -> None:
-        deadline = time.monotonic() + STARTUP_TIMEOUT
-        while time.monotonic() < deadline:
-            if self.process.poll() is not None:
-                raise RuntimeError(f"{self.name} exited with {self.process.returncode}; see {self.log.name}")
-            try:
-                if (await self.client.get("/readyz")).status_code == 200:
-                    return
-            except httpx.TransportError:
-                pass
-            await asyncio.sleep(0.2)
-        raise TimeoutError(f"{self.name} did not become ready in {STARTUP_TIMEOUT} s; see {self.log.name}")
-
-    async def gql(
-        self, query: str, variables: dict[str, Any] | None = None, token: str | None = None
-    ) -> httpx.Response:
-        headers = {"Authorization": f"Bearer {token}"} if token else {}
-        return await self.client.post("/graphql", json={"query": query, "variables": variables or {}}, headers=headers)
-
-    async def data(self, query: str, variables: dict[str, Any] | None = None, token: str | None = None) -> Any:
-        response = await self.gql(query, variables, token)
-        assert response.status_code == 200, (self.name, response.text)
-        body = response.json()
-        assert "errors" not in body, (self.name, body)
-        return body["data"]
-
-    async def login(self, username: str, password: str) -> dict[str, Any]:
-        return (await self.data(LOGIN, {"u": username, "p": password}))["login"]
-
-    async def stop(self) -> None:
-        await self.client.aclose()
-        if self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait(timeout=10)
-        self.log.close()
 
 
 @pytest.fixture(scope="module")
