@@ -97,8 +97,9 @@ async def test_load(tmp_path: Path) -> None:
         print(f"\nload: {elapsed:.1f} s, 2 uvicorn workers, {READERS} readers, {len(writers)} writers")
         for name, values in (("reads", reads), ("writes (100 entries)", writes)):
             print(
-                f"{name:22s} {len(values):6d} requests {len(values) / elapsed:7.1f}/s  p50 {statistics.median(values):7.1f} ms"
-                f"  p95 {_pct(values, 0.95):7.1f} ms  p99 {_pct(values, 0.99):7.1f} ms"
+                f"{name:22s} {len(values):6d} requests {len(values) / elapsed:7.1f}/s"
+                f"  p50 {statistics.median(values):7.1f} ms  p95 {_pct(values, 0.95):7.1f} ms"
+                f"  p99 {_pct(values, 0.99):7.1f} ms"
             )
         print(f"ledger entries written {written} ({written / elapsed:.0f}/s); errors {len(errors)}")
         assert errors == [], errors[:5]
