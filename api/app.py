@@ -17,8 +17,10 @@ from api.auth import Authenticator
 from api.config import Settings, load_settings
 from api.db import tortoise_config
 from api.graphql import Authenticate, JiuzhuGraphQL
+from api.ledger_files import ledger_routes
 from api.middleware import BodyLimit, SecurityHeaders
 from api.observability import OperationMetrics, RequestContext, metrics
+from api.ocds import routes as ocds_routes
 from schema import build_schema
 
 
@@ -84,6 +86,10 @@ def create_app(settings: Settings | None = None) -> Starlette:
             Route("/schema.graphql", schema_sdl),
             Route("/metrics", metrics),
             Route("/graphql", Authenticate(graphql, authenticator), methods=["GET", "POST"]),
+            # Public OCDS export (issue 6): release and record packages of published procurement projects.
+            *ocds_routes,
+            # Ledger workbooks (issue 4): template, import (own 20 MiB limit), export.
+            *ledger_routes(authenticator),
         ],
         middleware=middleware,
         lifespan=lifespan,

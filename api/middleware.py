@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -46,15 +47,26 @@ class SecurityHeaders:
         await self.app(scope, receive, send_with_headers)
 
 
-class BodyLimit:
-    """Refuses request bodies above ``max_bytes`` with HTTP 413 (declared or streamed)."""
+#: Paths that take larger bodies and enforce their own limit: the ledger workbook import (20 MiB, see
+#: ``api/ledger_files.py`` ``MAX_IMPORT_BYTES``). Every other path keeps the app-wide limit.
+OWN_LIMIT_PATHS: tuple[re.Pattern[str], ...] = (re.compile(r"^/ledgers/[^/]+/import$"),)
 
-    def __init__(self, app: ASGIApp, *, max_bytes: int) -> None:
+
+class BodyLimit:
+    """Refuses request bodies above ``max_bytes`` with HTTP 413 (declared or streamed).
+
+    Paths matching ``own_limit`` are passed through untouched: their route enforces a limit of its own.
+    """
+
+    def __init__(
+        self, app: ASGIApp, *, max_bytes: int, own_limit: tuple[re.Pattern[str], ...] = OWN_LIMIT_PATHS
+    ) -> None:
         self.app = app
         self.max_bytes = max_bytes
+        self.own_limit = own_limit
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
+        if scope["type"] != "http" or any(p.match(scope.get("path", "")) for p in self.own_limit):
             await self.app(scope, receive, send)
             return
         declared = dict(scope.get("headers", [])).get(b"content-length")

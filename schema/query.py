@@ -22,12 +22,14 @@ from models.contracts import disclosure_overdue
 from models.timeutil import today
 from policies.scope import scoped
 from schema import enums
+from schema.account_mutations import AccountQuery
 from schema.auth import Me
 from schema.base import REGISTRY, converter, from_row
 from schema.catalogue import CatalogueItem
 from schema.context import Info
 from schema.contractors import Contractor
 from schema.contracts import Contract
+from schema.dashboards import DashboardQuery
 from schema.errors import InvalidArgument
 from schema.filters import (
     ContractFilter,
@@ -41,12 +43,14 @@ from schema.filters import (
     valid_credit_code,
     valid_id_number,
 )
+from schema.finance import FinanceQuery
 from schema.geography import District, Township
-from schema.ledgers import Beneficiary, FundEntry, ServiceEntry
+from schema.ledgers import Beneficiary, FundEntry, LedgerQuery, ServiceEntry
 from schema.node import Node
 from schema.pagination import After, Connection, First, paginate, parse_pk
 from schema.plans import PurchasePlan
 from schema.procurement import ProcurementProject
+from schema.public import PublicQuery
 from schema.relay import decode_id
 from schema.staffing import StaffingQuery
 from schema.training import TrainingQuery
@@ -66,7 +70,7 @@ async def _by_overdue(qs: QuerySet[ContractRow], *, want: bool) -> QuerySet[Cont
 
 
 @strawberry.type(description="Read access to everything the caller may see. 查询。")
-class Query(StaffingQuery, TrainingQuery):
+class Query(StaffingQuery, TrainingQuery, PublicQuery, DashboardQuery, FinanceQuery, AccountQuery, LedgerQuery):
     """Root query."""
 
     @strawberry.field(description="Any object by its global ID; null when it does not exist or you may not see it.")
