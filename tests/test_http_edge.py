@@ -124,3 +124,10 @@ async def test_json_log_line_carries_request_id_and_caller(api: Api) -> None:
     assert entry["caller"] == "hailing_agency"
     assert entry["path"] == "/graphql"
     assert entry["status"] == 200
+
+
+async def test_batched_operations_are_refused(api: Api) -> None:
+    batch = [{"query": "{ districts { totalCount } }"}] * 50
+    response = await api.client.post("/graphql", json=batch)
+    assert response.status_code == 400
+    assert "Traceback" not in response.text
