@@ -1,39 +1,30 @@
-"""The root ``Mutation``: sign-in plus each domain's mutations (one module per domain)."""
+"""The root ``Mutation``: sign-in plus each domain's mutation type (one module per domain)."""
 
 from __future__ import annotations
 
-import importlib
-
 import strawberry
 
-from schema import auth, contractor_mutations
-
-# Domain mutation modules, each exporting a strawberry type ``Mutation`` whose fields are merged here.
-DOMAIN_MODULES = (
-    "plan_mutations",
-    "procurement_mutations",
-    "contract_mutations",
-    "account_mutations",
-    "staffing_mutations",
-    "ledger_mutations",
+from schema import (
+    account_mutations,
+    auth,
+    contract_mutations,
+    contractor_mutations,
+    ledger_mutations,
+    plan_mutations,
+    procurement_mutations,
+    staffing_mutations,
 )
 
 
-def _domain_parts() -> tuple[type, ...]:
-    parts = []
-    for name in DOMAIN_MODULES:
-        try:
-            module = importlib.import_module(f"schema.{name}")
-        except ModuleNotFoundError as exc:
-            if exc.name != f"schema.{name}":
-                raise
-            continue
-        parts.append(module.Mutation)
-    return tuple(parts)
-
-
 @strawberry.type(description="Changes. Each mutation takes one `input` and returns a payload with `errors`. 变更。")
-class Mutation(*_domain_parts()):  # type: ignore[misc]
+class Mutation(
+    plan_mutations.Mutation,
+    procurement_mutations.Mutation,
+    contract_mutations.Mutation,
+    account_mutations.Mutation,
+    staffing_mutations.Mutation,
+    ledger_mutations.Mutation,
+):
     """Root mutation."""
 
     login: auth.LoginPayload = strawberry.mutation(
