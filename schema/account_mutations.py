@@ -20,7 +20,6 @@ import strawberry
 from tortoise.backends.base.client import BaseDBAsyncClient
 from tortoise.exceptions import IntegrityError
 from tortoise.expressions import Subquery
-from tortoise.transactions import in_transaction
 
 from models import ApiKey as ApiKeyRow
 from models import ChangeRecord
@@ -41,7 +40,14 @@ from schema.base import converter, load_one
 from schema.context import Info
 from schema.contractors import Contractor
 from schema.errors import ClientError, InvalidArgument, InvalidId
-from schema.mutation_support import FORBIDDEN_MESSAGE, NOT_FOUND_MESSAGE, actor_of, errors_of, visible_row
+from schema.mutation_support import (
+    FORBIDDEN_MESSAGE,
+    NOT_FOUND_MESSAGE,
+    actor_of,
+    errors_of,
+    run_in_transaction,
+    visible_row,
+)
 from schema.node import ChangeEntry
 from schema.pagination import After, Connection, First, paginate, parse_pk
 from schema.relay import decode_id, encode_id
@@ -453,15 +459,6 @@ def _may_create(principal: Principal) -> bool:
     return any(allowed(principal, "create", "account", a.domain) for a in principal.assignments)
 
 
-async def _in_transaction(work: Any) -> Any:
-    """Run ``work(conn)`` in one transaction; a rule refusal rolls everything back and is returned."""
-    try:
-        async with in_transaction() as conn:
-            return await work(conn)
-    except RuleViolation as exc:
-        return exc
-
-
 # ---------------------------------------------------------------------------------------------------------
 # Account resolvers
 
@@ -498,7 +495,7 @@ async def create_account(
         return user
 
     try:
-        result = await _in_transaction(work)
+        result = await run_in_transaction(work)
     except IntegrityError:
         result = refuse("USERNAME_TAKEN", "用户名已被使用，请换一个。", field="username")
     if isinstance(result, RuleViolation):
@@ -521,7 +518,7 @@ async def deactivate_account(
         )
         return await _account(user, conn)
 
-    result = await _in_transaction(work)
+    result = await run_in_transaction(work)
     if isinstance(result, RuleViolation):
         return AccountPayload(account=None, errors=_errors(result))
     return AccountPayload(account=result, errors=[])
@@ -538,7 +535,7 @@ async def reactivate_account(
         user = await account_rules.reactivate_account(user, actor=actor_of(principal), conn=conn)
         return await _account(user, conn)
 
-    result = await _in_transaction(work)
+    result = await run_in_transaction(work)
     if isinstance(result, RuleViolation):
         return AccountPayload(account=None, errors=_errors(result))
     return AccountPayload(account=result, errors=[])
@@ -557,7 +554,7 @@ async def reset_password(
         user = await account_rules.reset_password(user, password, actor=actor_of(principal), conn=conn)
         return await _account(user, conn)
 
-    result = await _in_transaction(work)
+    result = await run_in_transaction(work)
     if isinstance(result, RuleViolation):
         return ResetPasswordPayload(account=None, temporary_password=None, errors=_errors(result))
     return ResetPasswordPayload(account=result, temporary_password=password if generated else None, errors=[])
@@ -591,7 +588,7 @@ async def change_my_password(
             conn=conn,
         )
 
-    result = await _in_transaction(work)
+    result = await run_in_transaction(work)
     if isinstance(result, RuleViolation):
         if any(p.code == "WRONG_PASSWORD" for p in result.problems):
             await account_rules.record_login_attempt(principal.username, address, succeeded=False)
@@ -618,7 +615,7 @@ async def _role_change(info: Info, input: RoleChangeInput, *, grant: bool) -> Ac
         return await _account(user, conn)
 
     try:
-        result = await _in_transaction(work)
+        result = await run_in_transaction(work)
     except IntegrityError:
         result = refuse("ALREADY_GRANTED", "该账号已拥有此角色。", field="role")
     if isinstance(result, RuleViolation):
@@ -661,7 +658,7 @@ async def issue_api_key(
         return IssueApiKeyPayload(
             api_key=None, key=None, errors=_error(AccountErrorCode.FORBIDDEN, message, "contractor")
         )
-    result = await _in_transaction(
+    result = await run_in_transaction(
         lambda conn: account_rules.issue_api_key(
             contractor.pk, input.name, input.expires_at, actor=actor_of(principal), conn=conn
         )
@@ -690,7 +687,7 @@ async def revoke_api_key(
         fresh = await ApiKeyRow.select_for_update().using_db(conn).get(pk=row.pk)
         return await account_rules.revoke_api_key(fresh, actor=actor_of(principal), conn=conn)
 
-    result = await _in_transaction(work)
+    result = await run_in_transaction(work)
     if isinstance(result, RuleViolation):
         return ApiKeyPayload(api_key=None, errors=_errors(result))
     return ApiKeyPayload(api_key=ApiKey.of(result), errors=[])

@@ -13,11 +13,13 @@ Mutations follow one pattern (see ``schema/contractor_mutations.py``)::
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from enum import StrEnum
 from typing import Any, TypeVar
 
+from tortoise.backends.base.client import BaseDBAsyncClient
 from tortoise.models import Model
+from tortoise.transactions import in_transaction
 
 from models.base import Owned
 from models.rules import Actor, Problem, RuleViolation
@@ -29,6 +31,7 @@ from schema.filters import pk_of
 
 M = TypeVar("M", bound=Model)
 E = TypeVar("E")
+T = TypeVar("T")
 
 NOT_FOUND_MESSAGE = "对象不存在或无权访问。"
 FORBIDDEN_MESSAGE = "您的角色无权执行此操作。"
@@ -74,6 +77,15 @@ async def visible_row(principal: Principal, model: type[M], global_id: Any, type
     if pk is None:
         return None
     return await scoped(principal, model).get_or_none(pk=pk)
+
+
+async def run_in_transaction(work: Callable[[BaseDBAsyncClient], Awaitable[T]]) -> T | RuleViolation:
+    """Run ``work(conn)`` in one transaction; a rule refusal rolls everything back and is returned."""
+    try:
+        async with in_transaction() as conn:
+            return await work(conn)
+    except RuleViolation as exc:
+        return exc
 
 
 def errors_of(exc: RuleViolation, error_cls: Callable[..., E], codes: type[StrEnum]) -> list[E]:

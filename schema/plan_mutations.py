@@ -9,15 +9,12 @@ Both live here because the root ``Mutation`` merges this module's ``Mutation`` (
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Awaitable, Callable
 from decimal import Decimal
 from enum import StrEnum
 from typing import Annotated, Any, TypeVar
 
 import strawberry
-from tortoise.backends.base.client import BaseDBAsyncClient
 from tortoise.exceptions import IntegrityError
-from tortoise.transactions import in_transaction
 
 from models import CatalogueItem as CatalogueItemRow
 from models import Contractor as ContractorRow
@@ -40,6 +37,7 @@ from schema.mutation_support import (
     errors_of,
     may,
     may_in_district,
+    run_in_transaction,
     visible_row,
 )
 from schema.plans import PlanLine, PurchasePlan
@@ -269,15 +267,6 @@ _NOT_FOUND = PlanErrorCode.NOT_FOUND
 _FORBIDDEN = PlanErrorCode.FORBIDDEN
 
 
-async def _in_transaction(work: Callable[[BaseDBAsyncClient], Awaitable[T]]) -> T | RuleViolation:
-    """Run ``work`` in one transaction; a rule refusal rolls everything back and is returned."""
-    try:
-        async with in_transaction() as conn:
-            return await work(conn)
-    except RuleViolation as exc:
-        return exc
-
-
 async def _plan(principal: Principal, global_id: strawberry.ID, action: str) -> PlanRow | PlanError:
     """The plan if visible (else NOT_FOUND) and if ``action`` is allowed on it (else FORBIDDEN)."""
     plan = await visible_row(principal, PlanRow, global_id, "PurchasePlan")
@@ -323,7 +312,7 @@ async def create_purchase_plan(
     if not may_in_district(principal, "create", "plan", code):
         return CreatePurchasePlanPayload(plan=None, errors=[_plan_error(_FORBIDDEN, FORBIDDEN_MESSAGE, "district")])
     try:
-        result = await _in_transaction(
+        result = await run_in_transaction(
             lambda conn: plan_rules.create_plan(
                 code,
                 input.year,
@@ -353,7 +342,7 @@ async def update_purchase_plan(
         for name in ("prev_year_dibao_funds", "prev_year_temporary_funds")
         if getattr(input, name) is not None
     }
-    result = await _in_transaction(
+    result = await run_in_transaction(
         lambda conn: plan_rules.update_plan(plan, changes, actor=actor_of(principal), conn=conn)
     )
     if isinstance(result, RuleViolation):
@@ -384,7 +373,7 @@ async def add_plan_line(
     if isinstance(item, PlanError):
         return AddPlanLinePayload(line=None, errors=[item])
     values = _line_values(input)
-    result = await _in_transaction(
+    result = await run_in_transaction(
         lambda conn: plan_rules.add_line(plan, item, values, actor=actor_of(principal), conn=conn)
     )
     if isinstance(result, RuleViolation):
@@ -406,7 +395,7 @@ async def update_plan_line(
         if isinstance(item, PlanError):
             return UpdatePlanLinePayload(line=None, errors=[item])
     values = _line_values(input)
-    result = await _in_transaction(
+    result = await run_in_transaction(
         lambda conn: plan_rules.update_line(line, item, values, actor=actor_of(principal), conn=conn)
     )
     if isinstance(result, RuleViolation):
@@ -422,7 +411,7 @@ async def remove_plan_line(
     line = await _line(principal, input.line)
     if isinstance(line, PlanError):
         return RemovePlanLinePayload(plan=None, removed_line_id=None, errors=[line])
-    result = await _in_transaction(lambda conn: plan_rules.remove_line(line, actor=actor_of(principal), conn=conn))
+    result = await run_in_transaction(lambda conn: plan_rules.remove_line(line, actor=actor_of(principal), conn=conn))
     if isinstance(result, RuleViolation):
         return RemovePlanLinePayload(plan=None, removed_line_id=None, errors=_errors(result))
     return RemovePlanLinePayload(
@@ -438,7 +427,7 @@ async def submit_purchase_plan(
     plan = await _plan(principal, input.plan, "submit")
     if isinstance(plan, PlanError):
         return SubmitPurchasePlanPayload(plan=None, errors=[plan])
-    result = await _in_transaction(lambda conn: plan_rules.submit_plan(plan, actor=actor_of(principal), conn=conn))
+    result = await run_in_transaction(lambda conn: plan_rules.submit_plan(plan, actor=actor_of(principal), conn=conn))
     if isinstance(result, RuleViolation):
         return SubmitPurchasePlanPayload(plan=None, errors=_errors(result))
     return SubmitPurchasePlanPayload(plan=from_row(PurchasePlan, result), errors=[])
@@ -452,7 +441,7 @@ async def approve_purchase_plan(
     plan = await _plan(principal, input.plan, "approve")
     if isinstance(plan, PlanError):
         return ApprovePurchasePlanPayload(plan=None, errors=[plan])
-    result = await _in_transaction(
+    result = await run_in_transaction(
         lambda conn: plan_rules.approve_plan(
             plan, input.approved_budget, input.comment, actor=actor_of(principal), conn=conn
         )
@@ -470,7 +459,7 @@ async def return_purchase_plan(
     plan = await _plan(principal, input.plan, "return")
     if isinstance(plan, PlanError):
         return ReturnPurchasePlanPayload(plan=None, errors=[plan])
-    result = await _in_transaction(
+    result = await run_in_transaction(
         lambda conn: plan_rules.return_plan(plan, input.comment, actor=actor_of(principal), conn=conn)
     )
     if isinstance(result, RuleViolation):
@@ -577,7 +566,7 @@ async def record_eligibility_attestation(
     row = await _attestable(principal, input.contractor)
     if isinstance(row, list):
         return RecordEligibilityAttestationPayload(attestation=None, contractor=None, errors=row)
-    result = await _in_transaction(
+    result = await run_in_transaction(
         lambda conn: contractor_rules.record_attestation(
             row,
             input.condition,
@@ -606,7 +595,7 @@ async def record_contractor_violation(
     row = await _attestable(principal, input.contractor)
     if isinstance(row, list):
         return RecordContractorViolationPayload(violation=None, contractor=None, errors=row)
-    result = await _in_transaction(
+    result = await run_in_transaction(
         lambda conn: contractor_rules.record_violation(
             row,
             occurred_on=input.occurred_on,

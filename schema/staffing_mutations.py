@@ -12,7 +12,6 @@ an end date, so who was on staff on any date stays answerable.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Awaitable, Callable
 from decimal import Decimal
 from enum import StrEnum
 from typing import Annotated, Any, TypeVar
@@ -21,7 +20,6 @@ import strawberry
 from tortoise.backends.base.client import BaseDBAsyncClient
 from tortoise.exceptions import IntegrityError
 from tortoise.models import Model
-from tortoise.transactions import in_transaction
 
 from models import AssociationMember as MemberRow
 from models import Community as CommunityRow
@@ -49,6 +47,7 @@ from schema.mutation_support import (
     errors_of,
     may,
     may_in_district,
+    run_in_transaction,
     visible_row,
 )
 from schema.staffing import (
@@ -398,15 +397,6 @@ class TrainingAttendancePayload:
 # Shared steps
 
 
-async def _run(work: Callable[[BaseDBAsyncClient], Awaitable[T]]) -> T | RuleViolation:
-    """Run ``work`` in one transaction; a rule refusal rolls everything back and is returned."""
-    try:
-        async with in_transaction() as conn:
-            return await work(conn)
-    except RuleViolation as exc:
-        return exc
-
-
 def _staffing_errors(exc: RuleViolation) -> list[StaffingError]:
     return errors_of(exc, StaffingError, StaffingErrorCode)
 
@@ -458,7 +448,7 @@ async def add_staff_member(
         if contract is None:
             error = _error(StaffingErrorCode.NOT_FOUND, "合同不存在或无权访问。", "contract")
             return StaffMemberPayload(staff_member=None, errors=[error])
-    result = await _run(
+    result = await run_in_transaction(
         lambda conn: staffing_rules.add_staff_member(
             township,
             contract,
@@ -490,7 +480,7 @@ async def update_staff_member(
     changes: dict[str, Any] = {
         name: getattr(input, name) for name in staffing_rules.STAFF_DETAILS if getattr(input, name) is not None
     }
-    result = await _run(
+    result = await run_in_transaction(
         lambda conn: staffing_rules.update_staff_member(member, changes, actor=actor_of(principal), conn=conn)
     )
     if isinstance(result, RuleViolation):
@@ -506,7 +496,7 @@ async def end_staff_assignment(
     member = await _writable(principal, StaffMemberRow, input.staff_member, "StaffMember", "staffMember")
     if isinstance(member, StaffingError):
         return StaffMemberPayload(staff_member=None, errors=[member])
-    result = await _run(
+    result = await run_in_transaction(
         lambda conn: staffing_rules.end_staff_assignment(
             member, input.end_date, today=today(), actor=actor_of(principal), conn=conn
         )
@@ -528,7 +518,7 @@ async def add_coordinator(
     community = await _writable(principal, CommunityRow, input.community, "Community", "community")
     if isinstance(community, StaffingError):
         return CoordinatorPayload(coordinator=None, errors=[community])
-    result = await _run(
+    result = await run_in_transaction(
         lambda conn: staffing_rules.add_coordinator(
             community,
             name=input.name,
@@ -553,7 +543,7 @@ async def end_coordinator(
     coordinator = await _writable(principal, CoordinatorRow, input.coordinator, "Coordinator", "coordinator")
     if isinstance(coordinator, StaffingError):
         return CoordinatorPayload(coordinator=None, errors=[coordinator])
-    result = await _run(
+    result = await run_in_transaction(
         lambda conn: staffing_rules.end_coordinator(
             coordinator, input.end_date, today=today(), actor=actor_of(principal), conn=conn
         )
@@ -577,7 +567,7 @@ async def add_association(
         if community is None:
             error = _error(StaffingErrorCode.NOT_FOUND, NOT_FOUND_MESSAGE, "community")
             return AssociationPayload(association=None, errors=[error])
-    result = await _run(
+    result = await run_in_transaction(
         lambda conn: staffing_rules.add_association(
             township,
             community,
@@ -615,7 +605,7 @@ async def add_association_member(
         )
         return member, await AssociationRow.get(pk=association.pk).using_db(conn)
 
-    result = await _run(work)
+    result = await run_in_transaction(work)
     if isinstance(result, RuleViolation):
         return AssociationMemberPayload(member=None, association=None, errors=_staffing_errors(result))
     member, fresh = result
@@ -639,7 +629,7 @@ async def end_association_member(
         )
         return ended, await AssociationRow.get(pk=member.association_id).using_db(conn)
 
-    result = await _run(work)
+    result = await run_in_transaction(work)
     if isinstance(result, RuleViolation):
         return AssociationMemberPayload(member=None, association=None, errors=_staffing_errors(result))
     ended, fresh = result
@@ -658,7 +648,7 @@ async def record_subsidy(
     )
     if isinstance(association, StaffingError):
         return SubsidyPayload(subsidy=None, errors=[association])
-    result = await _run(
+    result = await run_in_transaction(
         lambda conn: staffing_rules.record_subsidy(
             association,
             year=input.year,
@@ -695,9 +685,9 @@ async def set_acceptance_window(
         )
 
     try:
-        result = await _run(work)
+        result = await run_in_transaction(work)
     except IntegrityError:  # a concurrent request set the window up first: this one becomes an update
-        result = await _run(work)
+        result = await run_in_transaction(work)
     if isinstance(result, RuleViolation):
         return AcceptanceWindowPayload(window=None, errors=_staffing_errors(result))
     return AcceptanceWindowPayload(window=from_row(AcceptanceWindow, result), errors=[])
@@ -731,7 +721,7 @@ async def create_training_session(
         if not may_in_district(principal, "write", "training", code):
             error = _training_error(TrainingErrorCode.FORBIDDEN, FORBIDDEN_MESSAGE, "district")
             return TrainingSessionPayload(session=None, errors=[error])
-    result = await _run(
+    result = await run_in_transaction(
         lambda conn: training_rules.create_session(
             code,
             held_on=input.held_on,
@@ -764,7 +754,7 @@ async def record_attendance(
     if not may_in_district(principal, "write", "training", staff.district_id):
         error = _training_error(TrainingErrorCode.FORBIDDEN, FORBIDDEN_MESSAGE, "staffMember")
         return TrainingAttendancePayload(attendance=None, errors=[error])
-    result = await _run(
+    result = await run_in_transaction(
         lambda conn: training_rules.record_attendance(
             session, staff, today=today(), actor=actor_of(principal), conn=conn
         )
