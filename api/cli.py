@@ -20,6 +20,20 @@ async def migrate_database(database_url: str) -> None:
     # Own context: never touches (or closes) the connections of an app running in this process.
     async with TortoiseContext():
         await migrate(config=tortoise_config(database_url))
+    from models.service_summary import fill_missing_summaries
+
+    async with TortoiseContext() as ctx:
+        await ctx.init(config=tortoise_config(database_url))
+        await fill_missing_summaries()
+
+
+async def rebuild_summaries(database_url: str) -> dict[str, int]:
+    """Recompute the services summaries from the ledger entries (after a bulk load or a repair)."""
+    from models.service_summary import rebuild
+
+    async with TortoiseContext() as ctx:
+        await ctx.init(config=tortoise_config(database_url))
+        return await rebuild()
 
 
 async def seed_database(database_url: str, *, demo: bool) -> None:
@@ -75,6 +89,9 @@ def main(argv: list[str] | None = None) -> int:
     p_serve.add_argument("--workers", type=int, default=1)
     p_serve.add_argument("--no-migrate", action="store_true")
     sub.add_parser("migrate", help="apply pending migrations")
+    sub.add_parser(
+        "rebuild-summaries", help="recompute the services summaries from the ledger entries (after a bulk load)"
+    )
     p_seed = sub.add_parser("seed", help="load reference data, and the demo data unless --reference-only")
     p_seed.add_argument("--reference-only", action="store_true")
     p_export = sub.add_parser("export-schema", help="print the SDL, or write it to a file")
@@ -94,6 +111,9 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     if args.command == "migrate":
         asyncio.run(migrate_database(settings.database_url))
+    elif args.command == "rebuild-summaries":
+        counts = asyncio.run(rebuild_summaries(settings.database_url))
+        print(", ".join(f"{table}: {rows} rows" for table, rows in counts.items()))
     elif args.command == "seed":
         asyncio.run(seed_database(settings.database_url, demo=not args.reference_only))
     elif args.command == "dev":

@@ -16,6 +16,7 @@ from models.history import ChangeRecord
 from models.ledgers import Beneficiary, FundEntry, Ledger, LedgerSubmission, ServiceEntry
 from models.plans import PlanLine, PurchasePlan
 from models.procurement import ProcurementLot, ProcurementProject, ProcurementThreshold
+from models.service_summary import ServiceCategoryMonth, ServicePeopleMonth, ServiceTownshipMonth
 from models.staffing import (
     AcceptanceWindow,
     AssociationMember,
@@ -58,7 +59,10 @@ __all__ = [
     "ProcurementThreshold",
     "PurchasePlan",
     "RoleAssignment",
+    "ServiceCategoryMonth",
     "ServiceEntry",
+    "ServicePeopleMonth",
+    "ServiceTownshipMonth",
     "StaffMember",
     "Township",
     "TrainingAttendance",

@@ -23,8 +23,9 @@ from typing import Any, Protocol, TypeVar
 from pypika_tortoise.context import SqlContext
 from pypika_tortoise.functions import DistinctOptionFunction
 from pypika_tortoise.terms import Function as PypikaFunction
+from pyroaring import BitMap
 from tortoise.expressions import Aggregate, Function, Q, Subquery
-from tortoise.functions import Count
+from tortoise.functions import Count, Sum
 from tortoise.models import Model
 from tortoise.queryset import QuerySet
 
@@ -44,10 +45,26 @@ from models.contracts import (
     overdue,
     publication_due,
 )
-from models.enums import AcceptanceResult, AmendmentStatus, AssistanceCategory, ContractStatus, EntryKind, ServiceUnit
+from models.enums import (
+    AcceptanceResult,
+    AmendmentStatus,
+    AssistanceCategory,
+    ContractStatus,
+    EntryKind,
+    PeopleDimension,
+    ServiceUnit,
+)
 from models.geography import District, Township
-from models.ledgers import ServiceEntry
+from models.ledgers import ServiceEntry, in_effect
 from models.plans import FundingStatus, PlanLine, PlanStatus, PurchasePlan, funding_floor
+from models.service_summary import (
+    ServiceCategoryMonth,
+    ServicePeopleMonth,
+    ServiceTownshipMonth,
+    month_of,
+    next_month,
+    union,
+)
 from models.staffing import AcceptanceWindow, DistrictStaffing, StaffMember, by_district, township_staffing
 from models.training import TrainingAttendance, hours_by
 
@@ -60,6 +77,9 @@ class Scope(Protocol):
 
     def __call__(self, model: type[M]) -> QuerySet[M]:
         """Rows of ``model`` the caller may read."""
+
+    def district_wide(self, model: type[Model]) -> bool:
+        """Whether the caller reads ``model`` per district (``policies.scope.district_wide``)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -86,13 +106,18 @@ class DashboardFilter:
             out[f"{name}__lte"] = self.date_to
         return out
 
-    def calendar(self, name: str) -> dict[str, dt.date]:
-        """The date range intersected with the calendar ``year`` (for services and training)."""
+    def calendar_span(self) -> tuple[dt.date | None, dt.date | None]:
+        """The date range intersected with the calendar ``year`` (inclusive; ``None``: open)."""
         start, end = self.date_from, self.date_to
         if self.year is not None:
             first, last = dt.date(self.year, 1, 1), dt.date(self.year, 12, 31)
             start = first if start is None else max(start, first)
             end = last if end is None else min(end, last)
+        return start, end
+
+    def calendar(self, name: str) -> dict[str, dt.date]:
+        """``name__gte``/``name__lte`` for :meth:`calendar_span`."""
+        start, end = self.calendar_span()
         return DashboardFilter(date_from=start, date_to=end).dates(name)
 
     def contracts(self, via: str = "") -> dict[str, Any]:
@@ -135,6 +160,36 @@ class SumCents(Aggregate):
     """Sum of a 2-place decimal column in hundredths (read it back with :func:`from_cents`)."""
 
     database_func = _CentsSum
+
+
+class _DistinctIds(PypikaFunction):
+    """The distinct values of an integer column in a group: ``array_agg(DISTINCT x)`` on PostgreSQL (a list),
+    ``group_concat(DISTINCT x)`` on SQLite (comma-separated text); read both with :func:`id_list`."""
+
+    def __init__(self, term: Any, alias: str | None = None) -> None:
+        super().__init__("DISTINCT_IDS", term, alias=alias)
+
+    def get_function_sql(self, ctx: SqlContext) -> str:
+        """``array_agg`` on PostgreSQL, ``group_concat`` on SQLite."""
+        sql = self.get_arg_sql(self.args[0], ctx)
+        if ctx.dialect.value == "postgresql":
+            return f"array_agg(DISTINCT {sql})"
+        return f"group_concat(DISTINCT {sql})"
+
+
+class DistinctIds(Aggregate):
+    """One row per group with its distinct ids, instead of a row per id (:func:`id_list` reads it)."""
+
+    database_func = _DistinctIds
+
+
+def id_list(value: list[int] | str | None) -> list[int]:
+    """A :class:`DistinctIds` result of either dialect as a list of ints."""
+    if not value:
+        return []
+    if isinstance(value, str):
+        return [int(v) for v in value.split(",")]
+    return [v for v in value if v is not None]
 
 
 class _YearMonth(PypikaFunction):
@@ -416,14 +471,6 @@ class ServiceFigures:
     beneficiaries: int = 0
 
 
-def _in_effect() -> Q:
-    """Entries that stand: not a reversal, and not reversed by one (红字冲销)."""
-    reversed_ids = (
-        ServiceEntry.filter(kind=EntryKind.REVERSAL, corrects_id__isnull=False).order_by().values("corrects_id")
-    )
-    return ~Q(kind=EntryKind.REVERSAL) & ~Q(id__in=Subquery(reversed_ids))
-
-
 async def services(
     scope: Scope, f: DashboardFilter, by: ServiceDimension | None, *, people: bool = True
 ) -> list[ServiceFigures]:
@@ -431,46 +478,47 @@ async def services(
     one total row). Corrections follow the ledger's convention (seeds/ledgers.py): a REVERSAL carries the
     negated quantity and an AMENDMENT the corrected figure, so sums over every entry are what was delivered;
     ``entries`` counts each reversal as −1; ``beneficiaries`` counts distinct people of the entries that stand
-    (never who they are; left at 0 unless ``people``: the distinct count is the expensive part). One grouped
-    statement, plus one for the labels of townships or catalogue items."""
-    entries = scope(ServiceEntry).filter(**f.calendar("service_date"))
-    if f.district is not None:
-        entries = entries.filter(district_id=f.district)
-    if f.catalogue_item is not None:
-        entries = entries.filter(catalogue_item_id=f.catalogue_item)
-    # Counting ``kind`` (never null) rather than ``id`` lets PostgreSQL answer from a covering index.
-    measures: dict[str, Aggregate] = {
-        "n": Count("kind", _filter=~Q(kind=EntryKind.REVERSAL)),
-        "reversals": Count("kind", _filter=Q(kind=EntryKind.REVERSAL)),
-        "hours": SumCents("quantity", _filter=Q(unit=ServiceUnit.HOURS)),
-        "visits": SumCents("quantity", _filter=Q(unit=ServiceUnit.VISITS)),
-        "persons": SumCents("quantity", _filter=Q(unit=ServiceUnit.PERSONS)),
-    }
-    if people:
-        measures["people"] = Count("beneficiary_id", distinct=True, _filter=_in_effect())
-    if by is None:
-        rows = await entries.annotate(**measures).values(*measures)
-        groups = [("total", "合计", rows[0])] if rows else []
+    (never who they are; left at 0 unless ``people``).
+
+    Callers who read the ledgers per district (district users, the city bureau) are answered from the monthly
+    summaries (``models.service_summary``): whole months from the summary rows, the partial months at either end
+    of a date range from the entries. A contractor's own figures come from its entries (a few of the city's).
+    The distinct beneficiaries of a township or category breakdown filtered by catalogue item are counted on the
+    entries too (the people bitmaps are kept per item, township or category, not per pair). A fixed number of
+    statements whatever the number of rows: at most six, plus one for the labels."""
+    span = f.calendar_span()
+    if scope.district_wide(ServiceEntry):
+        whole, edges = split_months(*span)
+        groups = await _summary_figures(scope, f, whole, by) if whole is not None else {}
+        for edge in edges:
+            _merge(groups, await _entry_figures(scope, f, edge, by, people=False))
+        if people:
+            if by in _PEOPLE_BY_ENTRY and f.catalogue_item is not None:
+                counts = await _entry_people(scope, f, span, by)
+            else:
+                counts = await _summary_people(scope, f, whole, by) if whole is not None else {}
+                for edge in edges:
+                    for key, persons in (await _entry_people(scope, f, edge, by)).items():
+                        counts[key] = counts.get(key, BitMap()) | persons
+            for key, persons in counts.items():
+                if persons or key in groups:
+                    groups.setdefault(key, _Sums()).people = len(persons)
     else:
-        key = _GROUP[by]
-        if by is ServiceDimension.MONTH:
-            entries = entries.annotate(month=YearMonth("service_date"))
-        rows = await entries.annotate(**measures).group_by(key).values(key, *measures)
-        if by is ServiceDimension.MONTH:
-            rows = [{**r, key: month_key(r[key])} for r in rows]
-        labels = await _service_labels(scope, by, [r[key] for r in rows])
-        groups = [(str(r[key]), labels.get(str(r[key]), str(r[key])), r) for r in rows]
+        groups = await _entry_figures(scope, f, span, by, people=people)
+    if by is None:
+        groups = {"total": groups.get("total", _Sums())} if groups else {}
+    labels = await _service_labels(scope, by, list(groups)) if by is not None else {"total": "合计"}
     result = [
         ServiceFigures(
             key=key,
-            label=label,
-            entries=r["n"] - r["reversals"],
-            hours=from_cents(r["hours"]),
-            visits=from_cents(r["visits"]),
-            persons=from_cents(r["persons"]),
-            beneficiaries=r.get("people", 0),
+            label=labels.get(key, key),
+            entries=sums.entries,
+            hours=from_cents(sums.hours),
+            visits=from_cents(sums.visits),
+            persons=from_cents(sums.persons),
+            beneficiaries=sums.people,
         )
-        for key, label, r in groups
+        for key, sums in groups.items()
     ]
     order = {c.value: i for i, c in enumerate(AssistanceCategory)}
     if by is ServiceDimension.CATALOGUE_ITEM:
@@ -480,6 +528,175 @@ async def services(
     elif by is not None:
         result.sort(key=lambda g: g.key)
     return result
+
+
+#: Breakdowns whose people bitmaps are not kept per catalogue item.
+_PEOPLE_BY_ENTRY = (ServiceDimension.TOWNSHIP, ServiceDimension.ASSISTANCE_CATEGORY)
+
+Span = tuple[dt.date | None, dt.date | None]
+#: Whole months: first month and the month after the last (``None``: open), as first days.
+Months = tuple[dt.date | None, dt.date | None]
+
+
+@dataclass(slots=True)
+class _Sums:
+    """One group's running figures: entries, quantities in fen, distinct people."""
+
+    entries: int = 0
+    hours: int = 0
+    visits: int = 0
+    persons: int = 0
+    people: int = 0
+
+
+def split_months(start: dt.date | None, end: dt.date | None) -> tuple[Months | None, list[Span]]:
+    """Split the inclusive day range ``start``–``end`` (either open) into the whole months it covers and the
+    day ranges left at either end: ``(None, [(start, end)])`` when it covers no whole month."""
+    first = None if start is None else (start if start.day == 1 else next_month(month_of(start)))
+    stop = None if end is None else month_of(end + dt.timedelta(days=1))
+    if first is not None and stop is not None and first >= stop:
+        return None, [(start, end)]
+    edges: list[Span] = []
+    if start is not None and first is not None and start < first:
+        edges.append((start, first - dt.timedelta(days=1)))
+    if end is not None and stop is not None and stop <= end:
+        edges.append((stop, end))
+    return (first, stop), edges
+
+
+def _merge(into: dict[str, _Sums], more: dict[str, _Sums]) -> None:
+    for key, sums in more.items():
+        total = into.setdefault(key, _Sums())
+        total.entries += sums.entries
+        total.hours += sums.hours
+        total.visits += sums.visits
+        total.persons += sums.persons
+
+
+def _key(by: ServiceDimension | None, row: dict[str, Any]) -> str:
+    if by is None:
+        return "total"
+    value = row[_GROUP[by]]
+    return month_key(value) if by is ServiceDimension.MONTH else str(value)
+
+
+def _months(months: Months) -> dict[str, dt.date]:
+    first, stop = months
+    out: dict[str, dt.date] = {}
+    if first is not None:
+        out["month__gte"] = first
+    if stop is not None:
+        out["month__lt"] = stop
+    return out
+
+
+async def _summary_figures(
+    scope: Scope, f: DashboardFilter, months: Months, by: ServiceDimension | None
+) -> dict[str, _Sums]:
+    """Whole months' figures from the summary rows (the township table for a township breakdown)."""
+    model: type[ServiceTownshipMonth] | type[ServiceCategoryMonth] = (
+        ServiceTownshipMonth if by is ServiceDimension.TOWNSHIP else ServiceCategoryMonth
+    )
+    rows = scope(model).filter(**_months(months))
+    if f.district is not None:
+        rows = rows.filter(district_id=f.district)
+    if f.catalogue_item is not None:
+        rows = rows.filter(catalogue_item_id=f.catalogue_item)
+    measures = {name: Sum(name) for name in ("entries", "hours_cents", "visits_cents", "persons_cents")}
+    group = () if by is None else (_GROUP[by],)
+    found = await rows.annotate(**measures).group_by(*group).values(*group, *measures)
+    return {
+        _key(by, r): _Sums(
+            entries=int(r["entries"] or 0),
+            hours=int(r["hours_cents"] or 0),
+            visits=int(r["visits_cents"] or 0),
+            persons=int(r["persons_cents"] or 0),
+        )
+        for r in found
+        if r["entries"] is not None
+    }
+
+
+_PEOPLE_DIMENSION: dict[ServiceDimension | None, PeopleDimension] = {
+    None: PeopleDimension.CATALOGUE_ITEM,
+    ServiceDimension.MONTH: PeopleDimension.CATALOGUE_ITEM,
+    ServiceDimension.CATALOGUE_ITEM: PeopleDimension.CATALOGUE_ITEM,
+    ServiceDimension.TOWNSHIP: PeopleDimension.TOWNSHIP,
+    ServiceDimension.ASSISTANCE_CATEGORY: PeopleDimension.ASSISTANCE_CATEGORY,
+}
+
+
+async def _summary_people(
+    scope: Scope, f: DashboardFilter, months: Months, by: ServiceDimension | None
+) -> dict[str, BitMap]:
+    """Whole months' beneficiaries per group: the union of the months' bitmaps."""
+    dimension = _PEOPLE_DIMENSION[by]
+    rows = scope(ServicePeopleMonth).filter(dimension=dimension, **_months(months))
+    if f.district is not None:
+        rows = rows.filter(district_id=f.district)
+    if f.catalogue_item is not None:  # only reached for the item-keyed bitmaps
+        rows = rows.filter(value=str(f.catalogue_item))
+    maps: dict[str, list[bytes]] = defaultdict(list)
+    for month, value, data in await rows.values_list("month", "value", "people"):
+        if by is None:
+            key = "total"
+        elif by is ServiceDimension.MONTH:
+            key = month_key(month)
+        else:
+            key = value
+        maps[key].append(data)
+    return {key: union(data) for key, data in maps.items()}
+
+
+def _entries_in(scope: Scope, f: DashboardFilter, span: Span) -> QuerySet[ServiceEntry]:
+    entries = scope(ServiceEntry).filter(**DashboardFilter(date_from=span[0], date_to=span[1]).dates("service_date"))
+    if f.district is not None:
+        entries = entries.filter(district_id=f.district)
+    if f.catalogue_item is not None:
+        entries = entries.filter(catalogue_item_id=f.catalogue_item)
+    return entries
+
+
+async def _entry_figures(
+    scope: Scope, f: DashboardFilter, span: Span, by: ServiceDimension | None, *, people: bool
+) -> dict[str, _Sums]:
+    """Figures straight from the entries of ``span`` (one grouped statement)."""
+    entries = _entries_in(scope, f, span)
+    # Counting ``kind`` (never null) rather than ``id`` lets PostgreSQL answer from a covering index.
+    measures: dict[str, Aggregate] = {
+        "n": Count("kind", _filter=~Q(kind=EntryKind.REVERSAL)),
+        "reversals": Count("kind", _filter=Q(kind=EntryKind.REVERSAL)),
+        "hours": SumCents("quantity", _filter=Q(unit=ServiceUnit.HOURS)),
+        "visits": SumCents("quantity", _filter=Q(unit=ServiceUnit.VISITS)),
+        "persons": SumCents("quantity", _filter=Q(unit=ServiceUnit.PERSONS)),
+    }
+    if people:
+        measures["people"] = Count("beneficiary_id", distinct=True, _filter=in_effect())
+    group: tuple[str, ...] = () if by is None else (_GROUP[by],)
+    if by is ServiceDimension.MONTH:
+        entries = entries.annotate(month=YearMonth("service_date"))
+    found = await entries.annotate(**measures).group_by(*group).values(*group, *measures)
+    return {
+        _key(by, r): _Sums(
+            entries=r["n"] - r["reversals"],
+            hours=int(r["hours"] or 0),
+            visits=int(r["visits"] or 0),
+            persons=int(r["persons"] or 0),
+            people=r.get("people") or 0,
+        )
+        for r in found
+        if r["n"] or r["reversals"]
+    }
+
+
+async def _entry_people(scope: Scope, f: DashboardFilter, span: Span, by: ServiceDimension | None) -> dict[str, BitMap]:
+    """The beneficiaries of ``span``'s standing entries per group, from the entries."""
+    entries = _entries_in(scope, f, span).filter(in_effect(), beneficiary_id__isnull=False)
+    group: tuple[str, ...] = () if by is None else (_GROUP[by],)
+    if by is ServiceDimension.MONTH:
+        entries = entries.annotate(month=YearMonth("service_date"))
+    found = await entries.annotate(ids=DistinctIds("beneficiary_id")).group_by(*group).values(*group, "ids")
+    return {_key(by, r): BitMap(id_list(r["ids"])) for r in found if r["ids"]}
 
 
 async def _service_labels(scope: Scope, by: ServiceDimension, keys: list[Any]) -> dict[str, str]:

@@ -259,3 +259,11 @@ class ChangeAction(StrEnum):
     UPDATE = "update"
     TRANSITION = "transition"
     DELETE = "delete"
+
+
+class PeopleDimension(StrEnum):
+    """What a beneficiaries bitmap of the services summaries (``models.service_summary``) is grouped by."""
+
+    CATALOGUE_ITEM = "catalogue_item"
+    TOWNSHIP = "township"
+    ASSISTANCE_CATEGORY = "assistance_category"

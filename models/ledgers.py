@@ -125,7 +125,23 @@ class ServiceEntry(Model, Owned):
     class Meta:
         table = "ledger_service_entry"
         ordering = ("id",)
-        indexes = (("contract_id", "service_date"), ("district_id", "service_date"))
+        # By contract or district and date (ledger views, district dashboards); by date alone for the city-wide
+        # partial months of a dashboard date range; by catalogue item and date for the item-filtered counts of
+        # people the summaries do not keep (models.dashboards.services).
+        indexes = (
+            ("contract_id", "service_date"),
+            ("district_id", "service_date"),
+            ("catalogue_item_id", "service_date"),
+            ("service_date",),
+        )
+
+
+def in_effect() -> Q:
+    """Service entries that stand: not a reversal, and not reversed by one (红字冲销)."""
+    reversed_ids = (
+        ServiceEntry.filter(kind=EntryKind.REVERSAL, corrects_id__isnull=False).order_by().values("corrects_id")
+    )
+    return ~Q(kind=EntryKind.REVERSAL) & ~Q(id__in=Subquery(reversed_ids))
 
 
 class FundEntry(Model, Owned):
@@ -684,6 +700,9 @@ async def _submit(
         )
     await _insert(ServiceEntry, service, ledger.pk, conn)
     await _insert(FundEntry, funds, ledger.pk, conn)
+    from models.service_summary import record as summarise
+
+    await summarise(service, conn)
     note = _entry_note(sub)
     await _record_created([*service, *funds], note=note, actor=actor, stamp=stamp, conn=conn)
     result = SubmissionResult(

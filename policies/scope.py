@@ -91,6 +91,21 @@ def scoped(principal: Principal, model: type[M]) -> QuerySet[M]:
     return model.filter(visibility(principal, model))
 
 
+def district_wide(principal: Principal, model: type[Model]) -> bool:
+    """True when each of ``principal``'s grants to read ``model`` reaches its rows through a district domain (or
+    all rows): a summary of ``model`` kept per district (same ``policy_object``, no contractor path) then shows
+    exactly what ``principal`` may read of ``model``. False for a contractor's own rows, which no per-district
+    summary can separate."""
+    owned: type[Owned] = model  # type: ignore[assignment]
+    for role, rule_domain in rules(owned.policy_object, "read"):
+        for a in principal.assignments:
+            if rule_domain == "*" or not implies(a.role, role) or not key_match(a.domain, rule_domain):
+                continue
+            if a.kind != "district":
+                return False
+    return True
+
+
 def sees_everything(principal: Principal, model: type[M]) -> bool:
     """True when no filter applies (used to skip a join, never to widen access)."""
     q = visibility(principal, model)

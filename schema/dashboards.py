@@ -23,7 +23,7 @@ from models.enums import AssistanceCategory as CategoryValue
 from models.enums import ContractStatus as StatusValue
 from models.timeutil import today
 from policies.principal import Principal
-from policies.scope import scoped
+from policies.scope import district_wide, scoped
 from schema.context import Info
 from schema.errors import InvalidArgument
 from schema.filters import date_range, district_code, pk_of
@@ -92,11 +92,21 @@ def _asks_for(info: Info, name: str) -> bool:
     return walk(info.selected_fields[0].selections)
 
 
-def _scope(principal: Principal) -> agg.Scope:
-    def rows(model: type[M]) -> QuerySet[M]:
-        return scoped(principal, model)
+class _PrincipalScope:
+    """``agg.Scope`` for one principal: its readable rows (``policies.scope``)."""
 
-    return rows
+    def __init__(self, principal: Principal) -> None:
+        self.principal = principal
+
+    def __call__(self, model: type[M]) -> QuerySet[M]:
+        return scoped(self.principal, model)
+
+    def district_wide(self, model: type[Model]) -> bool:
+        return district_wide(self.principal, model)
+
+
+def _scope(principal: Principal) -> agg.Scope:
+    return _PrincipalScope(principal)
 
 
 # --- Chart shapes ----------------------------------------------------------------------------------------------
@@ -362,8 +372,10 @@ class ServiceBreakdown:
 
 @strawberry.type(
     description="Services delivered from the ledgers (Art. 14): each breakdown is computed only when asked for, "
-    "in one grouped statement. Corrections are netted (a reversal carries the negated quantity, an amendment the "
-    "corrected one). 服务看板。"
+    "from monthly summaries kept in step with every ledger write (district and city readers) or from the entries "
+    "themselves (a contractor's own). Corrections are netted (a reversal carries the negated quantity, an "
+    "amendment the corrected one). Distinct beneficiaries are counted once per group however often served. "
+    "服务看板。"
 )
 class ServiceDashboard:
     """Services panel."""

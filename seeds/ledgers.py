@@ -19,6 +19,7 @@ from models.contracts import Payment
 from models.enums import AssistanceCategory, ContractStatus, EntryKind, FundDirection, PaymentTrigger, ServiceUnit
 from models.geography import District, Township
 from models.ledgers import Beneficiary, FundEntry, Ledger, ServiceEntry
+from models.service_summary import rebuild as rebuild_summaries
 from seeds.accounts import clerk_username
 from seeds.catalogue_text import ITEM_TEXT
 from seeds.contracts import ContractRecord, reached
@@ -265,7 +266,9 @@ async def load_ledgers(
     items: dict[int, CatalogueItem],
     users: dict[str, User],
 ) -> None:
-    """Create the ledgers (with their entries) that do not exist yet."""
+    """Create the ledgers (with their entries) that do not exist yet, then recompute the services summaries
+    (the entries are bulk-loaded here, not written through ``models.ledgers.submit``)."""
+    loaded = False
     for record in contracts:
         contract = record.contract
         if not reached(contract.status, CS.FILED):
@@ -284,3 +287,6 @@ async def load_ledgers(
             if contract.code in CORRECTED:
                 await _correct(ledger, clerk)
         await _fund_entries(record, ledger, districts[contract.district_id], clerk)
+        loaded = True
+    if loaded:
+        await rebuild_summaries()

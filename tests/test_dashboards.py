@@ -15,6 +15,7 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
+from tortoise.transactions import in_transaction
 
 from models import (
     Acceptance,
@@ -55,6 +56,7 @@ from models.enums import (
     StaffKind,
     TrainingForm,
 )
+from models.service_summary import record as summarise
 from models.staffing import required_staff
 from schema.relay import encode_id
 from seeds.helpers import id_number
@@ -240,6 +242,8 @@ async def _entries(ledger: Ledger, contract: Contract, rows: list[tuple[Any, ...
                 corrects=None if corrects is None else made[corrects],
             )
         )
+    async with in_transaction() as conn:  # written around ``models.ledgers.submit``: summarise them as it would
+        await summarise(made, conn)
 
 
 async def _staff(
