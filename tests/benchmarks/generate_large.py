@@ -27,7 +27,7 @@ from typing import Any
 import asyncpg
 from stdnum.cn import uscc
 
-from api.cli import migrate_database, seed_database
+from api.cli import migrate_database, rebuild_summaries, seed_database
 
 PG_SERVER = os.environ.get("JIUZHU_TEST_PG", "postgres://postgres@127.0.0.1:5432")
 DEFAULT_URL = os.environ.get("JIUZHU_BENCH_URL", f"{PG_SERVER}/jiuzhu_bench_large")
@@ -592,6 +592,10 @@ async def generate(
 
         for table in ids.next:
             await conn.execute(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), (SELECT MAX(id) FROM {table}))")
+        # The entries were copied in around the ledger write path: summarise them as `jiuzhu rebuild-summaries`.
+        summary_start = time.perf_counter()
+        added.update(await rebuild_summaries(url))
+        print(f"services summaries: {time.perf_counter() - summary_start:.1f} s", flush=True)
         await conn.execute("VACUUM ANALYZE")
     finally:
         await conn.close()
