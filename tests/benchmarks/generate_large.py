@@ -6,8 +6,9 @@ Drops and recreates the database, applies the migrations, loads the reference da
 demo accounts), then adds with ``COPY`` (asyncpg ``copy_records_to_table``): for the 7 districts, plans of
 2019–2023, 2,000 contracts (with a project and lot each, catalogue items, payments, inspections, acceptances and
 a few signed amendments), ~28,000 beneficiaries, a ledger per contract from FILED on and 1,000,000 service
-entries (1 % of them corrected: a reversal and an amendment), plus township staff and training. Deterministic
-(seeded); takes about a minute. Run ``ANALYZE`` at the end so the planner knows the sizes.
+entries (1 % of them corrected: a reversal and an amendment), plus township staff and training; then the
+services summaries are rebuilt from the entries (``models.service_summary.rebuild``, as ``jiuzhu
+rebuild-summaries``) and ``VACUUM ANALYZE`` tells the planner the sizes. Deterministic (seeded); about 45 s.
 """
 
 from __future__ import annotations
@@ -54,14 +55,6 @@ STATES = (
 )
 LEDGER_STATES = {"filed", "in_performance", "acceptance_failed", "accepted", "closed", "terminated"}
 CATEGORIES = ("dibao", "tekun", "temporary", "marginal")
-#: Indexes proposed for the models (issue 6 note), created only with ``--proposed-indexes`` to measure them.
-PROPOSED_INDEXES = (
-    "CREATE INDEX bench_entry_date_cover ON ledger_service_entry (service_date) INCLUDE (district_id, "
-    "contractor_id, township_id, catalogue_item_id, assistance_category, unit, kind, quantity, beneficiary_id, id)",
-    "CREATE INDEX bench_entry_district_date_cover ON ledger_service_entry (district_id, service_date) INCLUDE "
-    "(contractor_id, township_id, catalogue_item_id, assistance_category, unit, kind, quantity, beneficiary_id, id)",
-    "CREATE INDEX bench_entry_reversed ON ledger_service_entry (corrects_id) WHERE kind = 'reversal'",
-)
 
 
 @dataclass
@@ -117,9 +110,7 @@ async def _prepare(url: str) -> None:
     await seed_database(url, demo=True)
 
 
-async def generate(
-    url: str = DEFAULT_URL, *, contracts: int = CONTRACTS, entries: int = ENTRIES, proposed_indexes: bool = False
-) -> dict[str, int]:
+async def generate(url: str = DEFAULT_URL, *, contracts: int = CONTRACTS, entries: int = ENTRIES) -> dict[str, int]:
     """Build the data set in a fresh database at ``url``; returns the row counts added per table."""
     started = time.perf_counter()
     await _prepare(url)
@@ -524,7 +515,7 @@ async def generate(
             batch.extend((reversal, amendment))
         await conn.copy_records_to_table("ledger_service_entry", records=batch, columns=columns)
         await conn.execute("SET session_replication_role = DEFAULT")
-        for definition in (*index_defs, *(PROPOSED_INDEXES if proposed_indexes else ())):
+        for definition in index_defs:
             await conn.execute(definition)
         added["ledger_service_entry"] = made + 2 * len(to_correct)
         print(f"service entries: {time.perf_counter() - started:.1f} s", flush=True)
@@ -609,13 +600,8 @@ def main() -> None:
     parser.add_argument("--url", default=DEFAULT_URL, help=f"database to (re)create (default {DEFAULT_URL})")
     parser.add_argument("--contracts", type=int, default=CONTRACTS)
     parser.add_argument("--entries", type=int, default=ENTRIES)
-    parser.add_argument(
-        "--proposed-indexes", action="store_true", help="also create the indexes proposed for the models"
-    )
     args = parser.parse_args()
-    asyncio.run(
-        generate(args.url, contracts=args.contracts, entries=args.entries, proposed_indexes=args.proposed_indexes)
-    )
+    asyncio.run(generate(args.url, contracts=args.contracts, entries=args.entries))
 
 
 if __name__ == "__main__":
