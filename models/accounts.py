@@ -97,7 +97,7 @@ class LoginAttempt(Model):
 
     class Meta:
         table = "account_login_attempt"
-        indexes = (("username", "at"), ("client_ip", "at"))
+        indexes = (("username", "at"), ("client_ip", "at"), ("at",))
 
 
 class AuthSession(Model):
@@ -481,9 +481,16 @@ MAX_FAILURES_PER_USERNAME = 5
 MAX_FAILURES_PER_ADDRESS = 20
 
 
+#: How long sign-in attempts are kept for audit (网络安全法第二十一条: network logs at least six months).
+ATTEMPT_RETENTION = dt.timedelta(days=183)
+
+
 async def record_login_attempt(username: str, client_ip: str, *, succeeded: bool) -> None:
-    """Audit one sign-in attempt (never the password)."""
+    """Audit one sign-in attempt (never the password), and drop those older than :data:`ATTEMPT_RETENTION` (an
+    index range delete, nearly free when there is nothing to drop), so a password-guessing flood cannot grow
+    the table without bound."""
     await LoginAttempt.create(username=username[:64], client_ip=client_ip[:64], succeeded=succeeded)
+    await LoginAttempt.filter(at__lt=now() - ATTEMPT_RETENTION).delete()
 
 
 def _locked_until(failures: list[dt.datetime], limit: int, since: dt.datetime) -> dt.datetime | None:

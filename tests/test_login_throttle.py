@@ -15,7 +15,7 @@ from contextlib import asynccontextmanager
 import httpx
 
 from models import AuthSession, LoginAttempt, User
-from models.accounts import hash_password
+from models.accounts import ATTEMPT_RETENTION, hash_password
 from models.timeutil import now
 from tests.helpers import Api
 
@@ -120,3 +120,17 @@ async def test_guessing_the_current_password_through_change_my_password_counts_t
         assert body["data"]["changeMyPassword"]["errors"][0]["code"] == "TOO_MANY_ATTEMPTS"
         assert (await client.login(user.username, PASSWORD))["errors"][0]["code"] == "TOO_MANY_ATTEMPTS"
     assert (await User.get(pk=user.pk)).password_hash == user.password_hash
+
+
+async def test_attempts_older_than_the_retention_are_dropped_on_the_next_sign_in(api: Api, app: object) -> None:
+    user = await _throwaway()
+    async with _from(app, _address()) as client:
+        assert (await client.login(user.username, "Wrong-Password-1"))["token"] is None
+        await LoginAttempt.filter(username=user.username).update(at=now() - ATTEMPT_RETENTION - dt.timedelta(hours=1))
+        kept = await LoginAttempt.create(
+            username=user.username, client_ip="192.0.2.1", succeeded=False
+        )  # inside the retention
+        await LoginAttempt.filter(pk=kept.pk).update(at=now() - ATTEMPT_RETENTION + dt.timedelta(hours=1))
+        assert (await client.login(user.username, PASSWORD))["token"]
+    rows = await LoginAttempt.filter(username=user.username).order_by("id").values_list("id", "succeeded")
+    assert list(rows) == [(kept.pk, False), (rows[-1][0], True)]
