@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from enum import StrEnum
 from functools import lru_cache
-from typing import Any, Protocol, TypeVar
+from typing import Any, ClassVar, Protocol, TypeVar
 
 from pypika_tortoise.context import SqlContext
 from pypika_tortoise.functions import DistinctOptionFunction
@@ -162,19 +162,30 @@ class SumCents(Aggregate):
     database_func = _CentsSum
 
 
-class _DistinctIds(PypikaFunction):
-    """The distinct values of an integer column in a group: ``array_agg(DISTINCT x)`` on PostgreSQL (a list),
-    ``group_concat(DISTINCT x)`` on SQLite (comma-separated text); read both with :func:`id_list`."""
+class _DialectFunction(PypikaFunction):
+    """A one-argument SQL function spelled per dialect: ``postgres`` and ``sqlite`` are templates of the
+    argument's SQL (``{}``)."""
+
+    name: ClassVar[str]
+    postgres: ClassVar[str]
+    sqlite: ClassVar[str]
 
     def __init__(self, term: Any, alias: str | None = None) -> None:
-        super().__init__("DISTINCT_IDS", term, alias=alias)
+        super().__init__(self.name, term, alias=alias)
 
     def get_function_sql(self, ctx: SqlContext) -> str:
-        """``array_agg`` on PostgreSQL, ``group_concat`` on SQLite."""
-        sql = self.get_arg_sql(self.args[0], ctx)
-        if ctx.dialect.value == "postgresql":
-            return f"array_agg(DISTINCT {sql})"
-        return f"group_concat(DISTINCT {sql})"
+        """The dialect's spelling."""
+        template = self.postgres if ctx.dialect.value == "postgresql" else self.sqlite
+        return template.format(self.get_arg_sql(self.args[0], ctx))
+
+
+class _DistinctIds(_DialectFunction):
+    """The distinct values of an integer column in a group: a list on PostgreSQL, comma-separated text on
+    SQLite; read both with :func:`id_list`."""
+
+    name = "DISTINCT_IDS"
+    postgres = "array_agg(DISTINCT {})"
+    sqlite = "group_concat(DISTINCT {})"
 
 
 class DistinctIds(Aggregate):
@@ -192,19 +203,13 @@ def id_list(value: list[int] | str | None) -> list[int]:
     return [v for v in value if v is not None]
 
 
-class _YearMonth(PypikaFunction):
+class _YearMonth(_DialectFunction):
     """The month of a date column: its first day as a timestamp on PostgreSQL (``date_trunc`` is cheaper than
-    ``to_char``), ``YYYY-MM`` text on SQLite (read both with :func:`month_key`)."""
+    ``to_char``), ``YYYY-MM`` text on SQLite, where dates are ISO text (read both with :func:`month_key`)."""
 
-    def __init__(self, term: Any, alias: str | None = None) -> None:
-        super().__init__("YEAR_MONTH", term, alias=alias)
-
-    def get_function_sql(self, ctx: SqlContext) -> str:
-        """``date_trunc`` on PostgreSQL; SQLite stores dates as ISO text."""
-        sql = self.get_arg_sql(self.args[0], ctx)
-        if ctx.dialect.value == "postgresql":
-            return f"date_trunc('month',({sql})::timestamp)"
-        return f"substr({sql},1,7)"
+    name = "YEAR_MONTH"
+    postgres = "date_trunc('month',({})::timestamp)"
+    sqlite = "substr({},1,7)"
 
 
 class YearMonth(Function):
