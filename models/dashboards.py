@@ -557,8 +557,11 @@ class _Sums:
 def split_months(start: dt.date | None, end: dt.date | None) -> tuple[Months | None, list[Span]]:
     """Split the inclusive day range ``start``–``end`` (either open) into the whole months it covers and the
     day ranges left at either end: ``(None, [(start, end)])`` when it covers no whole month."""
+    last_month = dt.date.max.replace(day=1)
+    if start is not None and start > last_month:  # inside December 9999: no whole month follows
+        return None, [(start, end)]
     first = None if start is None else (start if start.day == 1 else next_month(month_of(start)))
-    stop = None if end is None else month_of(end + dt.timedelta(days=1))
+    stop = None if end is None or end == dt.date.max else month_of(end + dt.timedelta(days=1))
     if first is not None and stop is not None and first >= stop:
         return None, [(start, end)]
     edges: list[Span] = []

@@ -101,6 +101,10 @@ def test_split_months() -> None:
     assert split_months(d(2024, 12, 31), None) == ((d(2025, 1, 1), None), [(d(2024, 12, 31), d(2024, 12, 31))])
     assert split_months(None, d(2025, 2, 14)) == ((None, d(2025, 2, 1)), [(d(2025, 2, 1), d(2025, 2, 14))])
     assert split_months(d(2024, 2, 1), d(2024, 2, 29)) == ((d(2024, 2, 1), d(2024, 3, 1)), [])
+    # the ends of the calendar do not overflow
+    assert split_months(None, d.max) == ((None, None), [])
+    assert split_months(d(9999, 12, 15), d.max) == (None, [(d(9999, 12, 15), d.max)])
+    assert split_months(d(9999, 11, 5), d.max) == ((d(9999, 12, 1), None), [(d(9999, 11, 5), d(9999, 11, 30))])
 
 
 async def _write_through_the_api(api: Api) -> Contract:
@@ -246,3 +250,12 @@ async def test_concurrent_submissions_of_one_district_meet_on_the_same_rows(api:
         _Scope(DISTRICT, entries_only=False), agg.DashboardFilter(date_from=today() - dt.timedelta(days=10)), None
     )
     assert standing[0].entries >= 24
+
+
+@pytest.mark.parametrize(
+    "f",
+    [{"dateTo": "9999-12-31"}, {"dateFrom": "9999-12-15"}, {"dateFrom": "0001-01-01", "dateTo": "0001-01-31"}],
+)
+async def test_dates_at_the_ends_of_the_calendar(api: Api, f: dict[str, str]) -> None:
+    body = await api.gql(SERVICES, {"f": f}, as_user=AGENCY)
+    assert "errors" not in body, body
