@@ -30,6 +30,7 @@ from models.service_summary import (
     ServicePeopleMonth,
     ServiceTownshipMonth,
     bitmap,
+    fill_missing_summaries,
     rebuild,
 )
 from models.timeutil import today
@@ -259,3 +260,15 @@ async def test_concurrent_submissions_of_one_district_meet_on_the_same_rows(api:
 async def test_dates_at_the_ends_of_the_calendar(api: Api, f: dict[str, str]) -> None:
     body = await api.gql(SERVICES, {"f": f}, as_user=AGENCY)
     assert "errors" not in body, body
+
+
+async def test_migrate_fills_the_summaries_of_a_database_that_has_entries_but_none(api: Api) -> None:
+    """`jiuzhu migrate` calls fill_missing_summaries: a database upgraded to the release that added the summaries
+    (entries, no summary row) gets them; one that has them is left alone."""
+    await rebuild()
+    expected = await snapshot()
+    assert not await fill_missing_summaries()  # already there: nothing done
+    for model in (ServiceTownshipMonth, ServiceCategoryMonth, ServicePeopleMonth):
+        await model.all().delete()
+    assert await fill_missing_summaries()
+    assert await snapshot() == expected
