@@ -18,7 +18,6 @@ from models.contracts.records import Contract
 from models.enums import ContractStatus, PaymentTrigger
 from models.lifecycle import state_conflict
 from models.rules import Problem, RuleViolation
-from models.timeutil import today
 
 #: Rule 6: term at most 1 year normally, up to 3 years with a recorded reason.
 NORMAL_TERM_DAYS = 366
@@ -242,8 +241,3 @@ def _owned_by(contract: Contract) -> dict[str, Any]:
 def _raise(problems: list[Problem]) -> None:
     if problems:
         raise RuleViolation(*problems)
-
-
-def _dated(day: dt.date, field: str, not_before: dt.date | None, label: str) -> list[Problem]:
-    p = date_problem(day, field, today=today(), not_before=not_before, label=label)
-    return [] if p is None else [p]
