@@ -1,21 +1,31 @@
-"""What every mutation needs: who acts, may they, which row, and errors in the payload's shape.
+"""What every mutation needs: who acts, may they, which row, and the payload it answers with.
 
-Mutations follow one pattern (see ``schema/contractor_mutations.py``)::
+Mutations follow one pattern (see ``schema/staffing_mutations.py``)::
 
     row = await visible_row(principal, Model, input.id, "TypeName")     # NOT_FOUND when hidden
-    if not may(principal, "sign", row): ...                             # FORBIDDEN (policy.csv)
-    try:
-        async with in_transaction() as conn:
-            row = await models.<domain>.<verb>(row, ..., actor=actor_of(principal), conn=conn)
-    except RuleViolation as exc:
-        return Payload(obj=None, errors=errors_of(exc, XxxError, XxxErrorCode))
+    if row is None:
+        return refused(XxxPayload, XxxError(code=XxxErrorCode.NOT_FOUND, ...))
+    if not may(principal, "sign", row):                                 # FORBIDDEN (policy.csv)
+        return refused(XxxPayload, XxxError(code=XxxErrorCode.FORBIDDEN, ...))
+    result = await run_in_transaction(
+        lambda conn: models.<domain>.<verb>(row, ..., actor=actor_of(principal), conn=conn)
+    )
+    return payload_of(XxxPayload, result, xxx_errors, thing=converter(Thing))
+
+where ``xxx_errors(exc)`` is ``errors_of(exc, XxxError, XxxErrorCode)``. ``refused`` answers with the errors
+and null in every other field; ``payload_of`` answers a refused rule (a returned :class:`RuleViolation`:
+nothing was written) the same way, and a change with each keyword computed from the changed row — here
+``XxxPayload(thing=from_row(Thing, result), errors=[])``. A payload with more than one thing to return
+from a tuple, or with a value that is not computed from the row, checks ``isinstance(result, RuleViolation)``
+itself and builds the success payload by hand.
 """
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Awaitable, Callable
 from enum import StrEnum
-from typing import Any, TypeVar
+from typing import Any, ClassVar, Protocol, TypeVar
 
 from tortoise.backends.base.client import BaseDBAsyncClient
 from tortoise.models import Model
@@ -32,6 +42,17 @@ from schema.filters import pk_of
 M = TypeVar("M", bound=Model)
 E = TypeVar("E")
 T = TypeVar("T")
+
+
+class Payload(Protocol):
+    """A mutation payload: a Strawberry type (so a dataclass) with ``errors`` and nullable result fields."""
+
+    __dataclass_fields__: ClassVar[dict[str, dataclasses.Field[Any]]]
+
+    def __init__(self, **fields: Any) -> None: ...
+
+
+P = TypeVar("P", bound=Payload)
 
 NOT_FOUND_MESSAGE = "对象不存在或无权访问。"
 FORBIDDEN_MESSAGE = "您的角色无权执行此操作。"
@@ -100,3 +121,23 @@ def error(error_cls: Callable[..., E], codes: type[StrEnum], problem: Problem) -
     except ValueError:
         code = codes("INVALID")
     return error_cls(code=code, message=problem.message, field=problem.field, article=problem.article)
+
+
+def refused(payload: type[P], *errors: object) -> P:
+    """``payload`` for a refusal: ``errors``, and null in every other field (each must be nullable)."""
+    nulls = {f.name: None for f in dataclasses.fields(payload) if f.name != "errors"}
+    return payload(**nulls, errors=list(errors))
+
+
+def payload_of(
+    payload: type[P],
+    outcome: T | RuleViolation,
+    errors: Callable[[RuleViolation], list[E]],
+    /,
+    **fields: Callable[[T], object],
+) -> P:
+    """``payload`` for the outcome of :func:`run_in_transaction`: a refused rule as ``errors(outcome)``
+    (see :func:`refused`), else each of ``fields`` computed from the changed row and no errors."""
+    if isinstance(outcome, RuleViolation):
+        return refused(payload, *errors(outcome))
+    return payload(**{name: make(outcome) for name, make in fields.items()}, errors=[])
