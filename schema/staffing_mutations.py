@@ -38,7 +38,7 @@ from models.timeutil import today
 from policies.enforcer import allowed
 from policies.principal import Principal
 from schema import enums
-from schema.base import from_row
+from schema.base import converter, from_row
 from schema.context import Info
 from schema.mutation_support import (
     FORBIDDEN_MESSAGE,
@@ -47,6 +47,8 @@ from schema.mutation_support import (
     errors_of,
     may,
     may_in_district,
+    payload_of,
+    refused,
     run_in_transaction,
     visible_row,
 )
@@ -441,13 +443,13 @@ async def add_staff_member(
     principal = info.context.principal
     township = await _township(principal, input.township)
     if isinstance(township, StaffingError):
-        return StaffMemberPayload(staff_member=None, errors=[township])
+        return refused(StaffMemberPayload, township)
     contract = None
     if input.contract is not None:
         contract = await visible_row(principal, ContractRow, input.contract, "Contract")
         if contract is None:
             error = _error(StaffingErrorCode.NOT_FOUND, "合同不存在或无权访问。", "contract")
-            return StaffMemberPayload(staff_member=None, errors=[error])
+            return refused(StaffMemberPayload, error)
     result = await run_in_transaction(
         lambda conn: staffing_rules.add_staff_member(
             township,
@@ -464,9 +466,7 @@ async def add_staff_member(
             conn=conn,
         )
     )
-    if isinstance(result, RuleViolation):
-        return StaffMemberPayload(staff_member=None, errors=_staffing_errors(result))
-    return StaffMemberPayload(staff_member=from_row(StaffMember, result), errors=[])
+    return payload_of(StaffMemberPayload, result, _staffing_errors, staff_member=converter(StaffMember))
 
 
 async def update_staff_member(
@@ -476,16 +476,14 @@ async def update_staff_member(
     principal = info.context.principal
     member = await _writable(principal, StaffMemberRow, input.staff_member, "StaffMember", "staffMember")
     if isinstance(member, StaffingError):
-        return StaffMemberPayload(staff_member=None, errors=[member])
+        return refused(StaffMemberPayload, member)
     changes: dict[str, Any] = {
         name: getattr(input, name) for name in staffing_rules.STAFF_DETAILS if getattr(input, name) is not None
     }
     result = await run_in_transaction(
         lambda conn: staffing_rules.update_staff_member(member, changes, actor=actor_of(principal), conn=conn)
     )
-    if isinstance(result, RuleViolation):
-        return StaffMemberPayload(staff_member=None, errors=_staffing_errors(result))
-    return StaffMemberPayload(staff_member=from_row(StaffMember, result), errors=[])
+    return payload_of(StaffMemberPayload, result, _staffing_errors, staff_member=converter(StaffMember))
 
 
 async def end_staff_assignment(
@@ -495,15 +493,13 @@ async def end_staff_assignment(
     principal = info.context.principal
     member = await _writable(principal, StaffMemberRow, input.staff_member, "StaffMember", "staffMember")
     if isinstance(member, StaffingError):
-        return StaffMemberPayload(staff_member=None, errors=[member])
+        return refused(StaffMemberPayload, member)
     result = await run_in_transaction(
         lambda conn: staffing_rules.end_staff_assignment(
             member, input.end_date, today=today(), actor=actor_of(principal), conn=conn
         )
     )
-    if isinstance(result, RuleViolation):
-        return StaffMemberPayload(staff_member=None, errors=_staffing_errors(result))
-    return StaffMemberPayload(staff_member=from_row(StaffMember, result), errors=[])
+    return payload_of(StaffMemberPayload, result, _staffing_errors, staff_member=converter(StaffMember))
 
 
 # ---------------------------------------------------------------------------------------------------------
@@ -517,7 +513,7 @@ async def add_coordinator(
     principal = info.context.principal
     community = await _writable(principal, CommunityRow, input.community, "Community", "community")
     if isinstance(community, StaffingError):
-        return CoordinatorPayload(coordinator=None, errors=[community])
+        return refused(CoordinatorPayload, community)
     result = await run_in_transaction(
         lambda conn: staffing_rules.add_coordinator(
             community,
@@ -530,9 +526,7 @@ async def add_coordinator(
             conn=conn,
         )
     )
-    if isinstance(result, RuleViolation):
-        return CoordinatorPayload(coordinator=None, errors=_staffing_errors(result))
-    return CoordinatorPayload(coordinator=from_row(Coordinator, result), errors=[])
+    return payload_of(CoordinatorPayload, result, _staffing_errors, coordinator=converter(Coordinator))
 
 
 async def end_coordinator(
@@ -542,15 +536,13 @@ async def end_coordinator(
     principal = info.context.principal
     coordinator = await _writable(principal, CoordinatorRow, input.coordinator, "Coordinator", "coordinator")
     if isinstance(coordinator, StaffingError):
-        return CoordinatorPayload(coordinator=None, errors=[coordinator])
+        return refused(CoordinatorPayload, coordinator)
     result = await run_in_transaction(
         lambda conn: staffing_rules.end_coordinator(
             coordinator, input.end_date, today=today(), actor=actor_of(principal), conn=conn
         )
     )
-    if isinstance(result, RuleViolation):
-        return CoordinatorPayload(coordinator=None, errors=_staffing_errors(result))
-    return CoordinatorPayload(coordinator=from_row(Coordinator, result), errors=[])
+    return payload_of(CoordinatorPayload, result, _staffing_errors, coordinator=converter(Coordinator))
 
 
 async def add_association(
@@ -560,13 +552,12 @@ async def add_association(
     principal = info.context.principal
     township = await _township(principal, input.township)
     if isinstance(township, StaffingError):
-        return AssociationPayload(association=None, errors=[township])
+        return refused(AssociationPayload, township)
     community = None
     if input.community is not None:
         community = await visible_row(principal, CommunityRow, input.community, "Community")
         if community is None:
-            error = _error(StaffingErrorCode.NOT_FOUND, NOT_FOUND_MESSAGE, "community")
-            return AssociationPayload(association=None, errors=[error])
+            return refused(AssociationPayload, _error(StaffingErrorCode.NOT_FOUND, NOT_FOUND_MESSAGE, "community"))
     result = await run_in_transaction(
         lambda conn: staffing_rules.add_association(
             township,
@@ -579,9 +570,7 @@ async def add_association(
             conn=conn,
         )
     )
-    if isinstance(result, RuleViolation):
-        return AssociationPayload(association=None, errors=_staffing_errors(result))
-    return AssociationPayload(association=from_row(MutualAidAssociation, result), errors=[])
+    return payload_of(AssociationPayload, result, _staffing_errors, association=converter(MutualAidAssociation))
 
 
 async def add_association_member(
@@ -591,7 +580,7 @@ async def add_association_member(
     principal = info.context.principal
     association = await _writable(principal, AssociationRow, input.association, "MutualAidAssociation", "association")
     if isinstance(association, StaffingError):
-        return AssociationMemberPayload(member=None, association=None, errors=[association])
+        return refused(AssociationMemberPayload, association)
 
     async def work(conn: BaseDBAsyncClient) -> tuple[MemberRow, AssociationRow]:
         member = await staffing_rules.add_association_member(
@@ -607,7 +596,7 @@ async def add_association_member(
 
     result = await run_in_transaction(work)
     if isinstance(result, RuleViolation):
-        return AssociationMemberPayload(member=None, association=None, errors=_staffing_errors(result))
+        return refused(AssociationMemberPayload, *_staffing_errors(result))
     member, fresh = result
     return AssociationMemberPayload(
         member=from_row(AssociationMember, member), association=from_row(MutualAidAssociation, fresh), errors=[]
@@ -621,7 +610,7 @@ async def end_association_member(
     principal = info.context.principal
     member = await _writable(principal, MemberRow, input.member, "AssociationMember", "member")
     if isinstance(member, StaffingError):
-        return AssociationMemberPayload(member=None, association=None, errors=[member])
+        return refused(AssociationMemberPayload, member)
 
     async def work(conn: BaseDBAsyncClient) -> tuple[MemberRow, AssociationRow]:
         ended = await staffing_rules.end_association_member(
@@ -631,7 +620,7 @@ async def end_association_member(
 
     result = await run_in_transaction(work)
     if isinstance(result, RuleViolation):
-        return AssociationMemberPayload(member=None, association=None, errors=_staffing_errors(result))
+        return refused(AssociationMemberPayload, *_staffing_errors(result))
     ended, fresh = result
     return AssociationMemberPayload(
         member=from_row(AssociationMember, ended), association=from_row(MutualAidAssociation, fresh), errors=[]
@@ -647,7 +636,7 @@ async def record_subsidy(
         principal, AssociationRow, input.association, "MutualAidAssociation", "association", obj="subsidy"
     )
     if isinstance(association, StaffingError):
-        return SubsidyPayload(subsidy=None, errors=[association])
+        return refused(SubsidyPayload, association)
     result = await run_in_transaction(
         lambda conn: staffing_rules.record_subsidy(
             association,
@@ -660,9 +649,7 @@ async def record_subsidy(
             conn=conn,
         )
     )
-    if isinstance(result, RuleViolation):
-        return SubsidyPayload(subsidy=None, errors=_staffing_errors(result))
-    return SubsidyPayload(subsidy=from_row(MutualAidSubsidy, result), errors=[])
+    return payload_of(SubsidyPayload, result, _staffing_errors, subsidy=converter(MutualAidSubsidy))
 
 
 # ---------------------------------------------------------------------------------------------------------
@@ -676,7 +663,7 @@ async def set_acceptance_window(
     principal = info.context.principal
     township = await _township(principal, input.township)
     if isinstance(township, StaffingError):
-        return AcceptanceWindowPayload(window=None, errors=[township])
+        return refused(AcceptanceWindowPayload, township)
     values = {name: getattr(input, name) for name in staffing_rules.WINDOW_FIELDS}
 
     async def work(conn: BaseDBAsyncClient) -> Any:
@@ -688,9 +675,7 @@ async def set_acceptance_window(
         result = await run_in_transaction(work)
     except IntegrityError:  # a concurrent request set the window up first: this one becomes an update
         result = await run_in_transaction(work)
-    if isinstance(result, RuleViolation):
-        return AcceptanceWindowPayload(window=None, errors=_staffing_errors(result))
-    return AcceptanceWindowPayload(window=from_row(AcceptanceWindow, result), errors=[])
+    return payload_of(AcceptanceWindowPayload, result, _staffing_errors, window=converter(AcceptanceWindow))
 
 
 # ---------------------------------------------------------------------------------------------------------
@@ -708,19 +693,19 @@ async def create_training_session(
             error = _training_error(
                 TrainingErrorCode.FORBIDDEN, "市级培训由市民政局登记；区级培训请注明组织区。", "district"
             )
-            return TrainingSessionPayload(session=None, errors=[error])
+            return refused(TrainingSessionPayload, error)
     else:
         if not (len(code) == 6 and code.isdigit()):
             error = _training_error(
                 TrainingErrorCode.INVALID, "district 应为6位行政区划代码，例如 321202。", "district"
             )
-            return TrainingSessionPayload(session=None, errors=[error])
+            return refused(TrainingSessionPayload, error)
         if not await DistrictRow.filter(code=code).exists():
             error = _training_error(TrainingErrorCode.NOT_FOUND, "区不存在。", "district")
-            return TrainingSessionPayload(session=None, errors=[error])
+            return refused(TrainingSessionPayload, error)
         if not may_in_district(principal, "write", "training", code):
             error = _training_error(TrainingErrorCode.FORBIDDEN, FORBIDDEN_MESSAGE, "district")
-            return TrainingSessionPayload(session=None, errors=[error])
+            return refused(TrainingSessionPayload, error)
     result = await run_in_transaction(
         lambda conn: training_rules.create_session(
             code,
@@ -733,9 +718,7 @@ async def create_training_session(
             conn=conn,
         )
     )
-    if isinstance(result, RuleViolation):
-        return TrainingSessionPayload(session=None, errors=_training_errors(result))
-    return TrainingSessionPayload(session=from_row(TrainingSession, result), errors=[])
+    return payload_of(TrainingSessionPayload, result, _training_errors, session=converter(TrainingSession))
 
 
 async def record_attendance(
@@ -746,22 +729,20 @@ async def record_attendance(
     session = await visible_row(principal, SessionRow, input.session, "TrainingSession")
     if session is None:
         error = _training_error(TrainingErrorCode.NOT_FOUND, NOT_FOUND_MESSAGE, "session")
-        return TrainingAttendancePayload(attendance=None, errors=[error])
+        return refused(TrainingAttendancePayload, error)
     staff = await visible_row(principal, StaffMemberRow, input.staff_member, "StaffMember")
     if staff is None:
         error = _training_error(TrainingErrorCode.NOT_FOUND, NOT_FOUND_MESSAGE, "staffMember")
-        return TrainingAttendancePayload(attendance=None, errors=[error])
+        return refused(TrainingAttendancePayload, error)
     if not may_in_district(principal, "write", "training", staff.district_id):
         error = _training_error(TrainingErrorCode.FORBIDDEN, FORBIDDEN_MESSAGE, "staffMember")
-        return TrainingAttendancePayload(attendance=None, errors=[error])
+        return refused(TrainingAttendancePayload, error)
     result = await run_in_transaction(
         lambda conn: training_rules.record_attendance(
             session, staff, today=today(), actor=actor_of(principal), conn=conn
         )
     )
-    if isinstance(result, RuleViolation):
-        return TrainingAttendancePayload(attendance=None, errors=_training_errors(result))
-    return TrainingAttendancePayload(attendance=from_row(TrainingAttendance, result), errors=[])
+    return payload_of(TrainingAttendancePayload, result, _training_errors, attendance=converter(TrainingAttendance))
 
 
 # ---------------------------------------------------------------------------------------------------------
