@@ -13,6 +13,7 @@ from schema import (
     plan_mutations,
     procurement_mutations,
     staffing_mutations,
+    training_mutations,
 )
 
 
@@ -23,6 +24,7 @@ class Mutation(
     contract_mutations.Mutation,
     account_mutations.Mutation,
     staffing_mutations.Mutation,
+    training_mutations.Mutation,
     ledger_mutations.Mutation,
 ):
     """Root mutation."""

@@ -1,10 +1,10 @@
-"""Grassroots capacity mutations (Art. 15–17, 19): township staff incl. dispatched personnel (派遣人员),
-coordinators (协理员), mutual-aid associations (互助会) and their subsidies, one-window acceptance points
-(一门受理), and training (培训).
+"""Grassroots capacity mutations (Art. 15–17): township staff incl. dispatched personnel (派遣人员),
+coordinators (协理员), mutual-aid associations (互助会) and their subsidies, and one-window acceptance points
+(一门受理). Training (培训, Art. 19) is in ``schema/training_mutations.py``.
 
 Every resolver is the same few steps (see ``schema/mutation_support.py``): find the row the caller may see
 (NOT_FOUND; townships are public reference data, so a township of another district is FORBIDDEN), ask the
-policy (FORBIDDEN), run the ``models.staffing`` / ``models.training`` service in one transaction, and turn a
+policy (FORBIDDEN), run the ``models.staffing`` service in one transaction, and turn a
 refused rule into typed payload errors — a refusal writes nothing. Nothing here deletes: people leave with
 an end date, so who was on staff on any date stays answerable.
 """
@@ -25,17 +25,13 @@ from models import AssociationMember as MemberRow
 from models import Community as CommunityRow
 from models import Contract as ContractRow
 from models import Coordinator as CoordinatorRow
-from models import District as DistrictRow
 from models import MutualAidAssociation as AssociationRow
 from models import StaffMember as StaffMemberRow
 from models import Township as TownshipRow
-from models import TrainingSession as SessionRow
 from models import staffing as staffing_rules
-from models import training as training_rules
 from models.enums import SocialWorkQualification
 from models.rules import RuleViolation
 from models.timeutil import today
-from policies.enforcer import allowed
 from policies.principal import Principal
 from schema import enums
 from schema.base import converter, from_row
@@ -60,9 +56,7 @@ from schema.staffing import (
     MutualAidSubsidy,
     StaffMember,
 )
-from schema.training import TrainingAttendance, TrainingSession
 
-T = TypeVar("T")
 M = TypeVar("M", bound=Model)
 
 # ---------------------------------------------------------------------------------------------------------
@@ -104,40 +98,8 @@ class StaffingError:
     )
 
 
-@strawberry.enum(description="Why a training change was refused. 培训变更错误码。")
-class TrainingErrorCode(StrEnum):
-    """Stable codes: access, input, and one per rule."""
-
-    NOT_FOUND = "NOT_FOUND"
-    FORBIDDEN = "FORBIDDEN"
-    INVALID = "INVALID"
-    INVALID_STATE = "INVALID_STATE"
-    REQUIRED = "REQUIRED"
-    TOO_LONG = "TOO_LONG"
-    INVALID_DATE = "INVALID_DATE"
-    INVALID_HOURS = "INVALID_HOURS"
-    SESSION_NOT_HELD = "SESSION_NOT_HELD"
-    ATTENDEE_OUTSIDE_DISTRICT = "ATTENDEE_OUTSIDE_DISTRICT"
-    STAFF_NOT_SERVING = "STAFF_NOT_SERVING"
-    ALREADY_RECORDED = "ALREADY_RECORDED"
-
-
-@strawberry.type(description="A refused training change. 培训变更错误。")
-class TrainingError:
-    """Typed error."""
-
-    code: TrainingErrorCode = strawberry.field(description="Stable error code. 错误码。")
-    message: str = strawberry.field(description="Explanation in Chinese. 错误说明。")
-    field: str | None = strawberry.field(description="Input field at fault (camelCase), if any. 出错字段。")
-    article: str | None = strawberry.field(description="Article the rule comes from, e.g. 第十九条. 依据条款。")
-
-
 def _error(code: StaffingErrorCode, message: str, field: str | None, article: str | None = None) -> StaffingError:
     return StaffingError(code=code, message=message, field=field, article=article)
-
-
-def _training_error(code: TrainingErrorCode, message: str, field: str | None) -> TrainingError:
-    return TrainingError(code=code, message=message, field=field, article=None)
 
 
 # ---------------------------------------------------------------------------------------------------------
@@ -292,32 +254,6 @@ class SetAcceptanceWindowInput:
     established_on: dt.date = strawberry.field(description="Date set up, not in the future. 设立日期。")
 
 
-@strawberry.input(description="A training session (Art. 19). 登记培训。")
-class CreateTrainingSessionInput:
-    """New session."""
-
-    district: str | None = strawberry.field(
-        default=None,
-        description="Organising district code (6 digits) for a district-level session; omitted for a city-level "
-        "session of the city civil affairs bureau. 组织区代码。",
-    )
-    held_on: dt.date = strawberry.field(description="Date held (at most a year ahead). 培训日期。")
-    form: enums.TrainingForm = strawberry.field(description="政策解读/专家授课/经验介绍/案例分析/互动参与. 培训形式。")
-    topic: str = strawberry.field(description="Topic, at most 200. 培训主题。")
-    hours: Decimal = strawberry.field(description="Length in hours, > 0, at most 60, one decimal. 培训学时。")
-
-
-@strawberry.input(description="A staff member's attendance at a held session (Art. 19). 登记参训。")
-class RecordAttendanceInput:
-    """Attendance."""
-
-    session: strawberry.ID = strawberry.field(description="Global ID of the session. 培训ID。")
-    staff_member: strawberry.ID = strawberry.field(
-        description="Global ID of the staff member: of the session's district for a district session, of any "
-        "district for a city session; on staff on the session date; once per session. 参训人员ID。"
-    )
-
-
 # ---------------------------------------------------------------------------------------------------------
 # Payloads
 
@@ -377,34 +313,12 @@ class AcceptanceWindowPayload:
     errors: list[StaffingError] = strawberry.field(description="Why it was refused; empty on success. 错误。")
 
 
-@strawberry.type(description="Result of `createTrainingSession`. 登记培训结果。")
-class TrainingSessionPayload:
-    """Session or errors."""
-
-    session: TrainingSession | None = strawberry.field(description="The session; null when refused. 培训。")
-    errors: list[TrainingError] = strawberry.field(description="Why it was refused; empty on success. 错误。")
-
-
-@strawberry.type(description="Result of `recordAttendance`. 登记参训结果。")
-class TrainingAttendancePayload:
-    """Attendance or errors."""
-
-    attendance: TrainingAttendance | None = strawberry.field(
-        description="The attendance; null when refused. 参训记录。"
-    )
-    errors: list[TrainingError] = strawberry.field(description="Why it was refused; empty on success. 错误。")
-
-
 # ---------------------------------------------------------------------------------------------------------
 # Shared steps
 
 
 def _staffing_errors(exc: RuleViolation) -> list[StaffingError]:
     return errors_of(exc, StaffingError, StaffingErrorCode)
-
-
-def _training_errors(exc: RuleViolation) -> list[TrainingError]:
-    return errors_of(exc, TrainingError, TrainingErrorCode)
 
 
 async def _township(principal: Principal, code: str, obj: str = "staffing") -> TownshipRow | StaffingError:
@@ -679,73 +593,6 @@ async def set_acceptance_window(
 
 
 # ---------------------------------------------------------------------------------------------------------
-# Training (Art. 19)
-
-
-async def create_training_session(
-    info: Info, input: Annotated[CreateTrainingSessionInput, strawberry.argument(description="The session. 培训。")]
-) -> TrainingSessionPayload:
-    """The city civil affairs bureau records a city-level session; a district agency its district's (第十九条)."""
-    principal = info.context.principal
-    code = None if input.district is None else input.district.strip()
-    if code is None:
-        if not allowed(principal, "write", "training", "*"):
-            error = _training_error(
-                TrainingErrorCode.FORBIDDEN, "市级培训由市民政局登记；区级培训请注明组织区。", "district"
-            )
-            return refused(TrainingSessionPayload, error)
-    else:
-        if not (len(code) == 6 and code.isdigit()):
-            error = _training_error(
-                TrainingErrorCode.INVALID, "district 应为6位行政区划代码，例如 321202。", "district"
-            )
-            return refused(TrainingSessionPayload, error)
-        if not await DistrictRow.filter(code=code).exists():
-            error = _training_error(TrainingErrorCode.NOT_FOUND, "区不存在。", "district")
-            return refused(TrainingSessionPayload, error)
-        if not may_in_district(principal, "write", "training", code):
-            error = _training_error(TrainingErrorCode.FORBIDDEN, FORBIDDEN_MESSAGE, "district")
-            return refused(TrainingSessionPayload, error)
-    result = await run_in_transaction(
-        lambda conn: training_rules.create_session(
-            code,
-            held_on=input.held_on,
-            form=input.form,
-            topic=input.topic,
-            hours=input.hours,
-            today=today(),
-            actor=actor_of(principal),
-            conn=conn,
-        )
-    )
-    return payload_of(TrainingSessionPayload, result, _training_errors, session=converter(TrainingSession))
-
-
-async def record_attendance(
-    info: Info, input: Annotated[RecordAttendanceInput, strawberry.argument(description="The attendance. 参训。")]
-) -> TrainingAttendancePayload:
-    """The agency records its staff at its own or the city's sessions; the city bureau anyone's (第十九条)."""
-    principal = info.context.principal
-    session = await visible_row(principal, SessionRow, input.session, "TrainingSession")
-    if session is None:
-        error = _training_error(TrainingErrorCode.NOT_FOUND, NOT_FOUND_MESSAGE, "session")
-        return refused(TrainingAttendancePayload, error)
-    staff = await visible_row(principal, StaffMemberRow, input.staff_member, "StaffMember")
-    if staff is None:
-        error = _training_error(TrainingErrorCode.NOT_FOUND, NOT_FOUND_MESSAGE, "staffMember")
-        return refused(TrainingAttendancePayload, error)
-    if not may_in_district(principal, "write", "training", staff.district_id):
-        error = _training_error(TrainingErrorCode.FORBIDDEN, FORBIDDEN_MESSAGE, "staffMember")
-        return refused(TrainingAttendancePayload, error)
-    result = await run_in_transaction(
-        lambda conn: training_rules.record_attendance(
-            session, staff, today=today(), actor=actor_of(principal), conn=conn
-        )
-    )
-    return payload_of(TrainingAttendancePayload, result, _training_errors, attendance=converter(TrainingAttendance))
-
-
-# ---------------------------------------------------------------------------------------------------------
 
 
 @strawberry.type(description="Grassroots capacity mutations (merged into the root Mutation).")
@@ -798,14 +645,4 @@ class Mutation:
         resolver=set_acceptance_window,
         description="The district agency sets up or updates a township's one-window acceptance point with its "
         "first-responsible officer and promised time (Art. 15). 设置一门受理、协同办理窗口。",
-    )
-    create_training_session: TrainingSessionPayload = strawberry.mutation(
-        resolver=create_training_session,
-        description="The city civil affairs bureau records a city-level session (no district); a district agency "
-        "a session of its district (Art. 19). 登记培训。",
-    )
-    record_attendance: TrainingAttendancePayload = strawberry.mutation(
-        resolver=record_attendance,
-        description="Records a staff member's attendance at a held session: a district agency its own staff (at "
-        "its own or city sessions), the city bureau anyone's (Art. 19). 登记参训。",
     )
