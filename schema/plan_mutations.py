@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime as dt
 from decimal import Decimal
 from enum import StrEnum
-from typing import Annotated, Any, TypeVar
+from typing import Annotated, Any
 
 import strawberry
 from tortoise.exceptions import IntegrityError
@@ -27,7 +27,7 @@ from models.rules import RuleViolation
 from models.timeutil import today
 from policies.principal import Principal
 from schema import enums
-from schema.base import from_row
+from schema.base import converter, from_row
 from schema.context import Info
 from schema.contractors import Attestation, Contractor, Violation
 from schema.mutation_support import (
@@ -37,12 +37,12 @@ from schema.mutation_support import (
     errors_of,
     may,
     may_in_district,
+    payload_of,
+    refused,
     run_in_transaction,
     visible_row,
 )
 from schema.plans import PlanLine, PurchasePlan
-
-T = TypeVar("T")
 
 # ---------------------------------------------------------------------------------------------------------
 # Errors
@@ -306,11 +306,11 @@ async def create_purchase_plan(
     code = input.district.strip()
     if not (len(code) == 6 and code.isdigit()):
         error = _plan_error(PlanErrorCode.INVALID, "district 应为6位行政区划代码，例如 321202。", "district")
-        return CreatePurchasePlanPayload(plan=None, errors=[error])
+        return refused(CreatePurchasePlanPayload, error)
     if not await DistrictRow.filter(code=code).exists():
-        return CreatePurchasePlanPayload(plan=None, errors=[_plan_error(_NOT_FOUND, "区不存在。", "district")])
+        return refused(CreatePurchasePlanPayload, _plan_error(_NOT_FOUND, "区不存在。", "district"))
     if not may_in_district(principal, "create", "plan", code):
-        return CreatePurchasePlanPayload(plan=None, errors=[_plan_error(_FORBIDDEN, FORBIDDEN_MESSAGE, "district")])
+        return refused(CreatePurchasePlanPayload, _plan_error(_FORBIDDEN, FORBIDDEN_MESSAGE, "district"))
     try:
         result = await run_in_transaction(
             lambda conn: plan_rules.create_plan(
@@ -324,9 +324,7 @@ async def create_purchase_plan(
         )
     except IntegrityError:  # a concurrent request created the same district+year first
         result = plan_rules.plan_exists(input.year)
-    if isinstance(result, RuleViolation):
-        return CreatePurchasePlanPayload(plan=None, errors=_errors(result))
-    return CreatePurchasePlanPayload(plan=from_row(PurchasePlan, result), errors=[])
+    return payload_of(CreatePurchasePlanPayload, result, _errors, plan=converter(PurchasePlan))
 
 
 async def update_purchase_plan(
@@ -336,7 +334,7 @@ async def update_purchase_plan(
     principal = info.context.principal
     plan = await _plan(principal, input.plan, "edit")
     if isinstance(plan, PlanError):
-        return UpdatePurchasePlanPayload(plan=None, errors=[plan])
+        return refused(UpdatePurchasePlanPayload, plan)
     changes = {
         name: getattr(input, name)
         for name in ("prev_year_dibao_funds", "prev_year_temporary_funds")
@@ -345,9 +343,7 @@ async def update_purchase_plan(
     result = await run_in_transaction(
         lambda conn: plan_rules.update_plan(plan, changes, actor=actor_of(principal), conn=conn)
     )
-    if isinstance(result, RuleViolation):
-        return UpdatePurchasePlanPayload(plan=None, errors=_errors(result))
-    return UpdatePurchasePlanPayload(plan=from_row(PurchasePlan, result), errors=[])
+    return payload_of(UpdatePurchasePlanPayload, result, _errors, plan=converter(PurchasePlan))
 
 
 _LINE_FIELDS = ("content", "service_standard", "requirements", "quantity", "unit", "budget", "funding_source")
@@ -368,17 +364,15 @@ async def add_plan_line(
     principal = info.context.principal
     plan = await _plan(principal, input.plan, "edit")
     if isinstance(plan, PlanError):
-        return AddPlanLinePayload(line=None, errors=[plan])
+        return refused(AddPlanLinePayload, plan)
     item = await _catalogue_item(principal, input.catalogue_item)
     if isinstance(item, PlanError):
-        return AddPlanLinePayload(line=None, errors=[item])
+        return refused(AddPlanLinePayload, item)
     values = _line_values(input)
     result = await run_in_transaction(
         lambda conn: plan_rules.add_line(plan, item, values, actor=actor_of(principal), conn=conn)
     )
-    if isinstance(result, RuleViolation):
-        return AddPlanLinePayload(line=None, errors=_errors(result))
-    return AddPlanLinePayload(line=from_row(PlanLine, result), errors=[])
+    return payload_of(AddPlanLinePayload, result, _errors, line=converter(PlanLine))
 
 
 async def update_plan_line(
@@ -388,19 +382,17 @@ async def update_plan_line(
     principal = info.context.principal
     line = await _line(principal, input.line)
     if isinstance(line, PlanError):
-        return UpdatePlanLinePayload(line=None, errors=[line])
+        return refused(UpdatePlanLinePayload, line)
     item = None
     if input.catalogue_item is not None:
         item = await _catalogue_item(principal, input.catalogue_item)
         if isinstance(item, PlanError):
-            return UpdatePlanLinePayload(line=None, errors=[item])
+            return refused(UpdatePlanLinePayload, item)
     values = _line_values(input)
     result = await run_in_transaction(
         lambda conn: plan_rules.update_line(line, item, values, actor=actor_of(principal), conn=conn)
     )
-    if isinstance(result, RuleViolation):
-        return UpdatePlanLinePayload(line=None, errors=_errors(result))
-    return UpdatePlanLinePayload(line=from_row(PlanLine, result), errors=[])
+    return payload_of(UpdatePlanLinePayload, result, _errors, line=converter(PlanLine))
 
 
 async def remove_plan_line(
@@ -410,10 +402,10 @@ async def remove_plan_line(
     principal = info.context.principal
     line = await _line(principal, input.line)
     if isinstance(line, PlanError):
-        return RemovePlanLinePayload(plan=None, removed_line_id=None, errors=[line])
+        return refused(RemovePlanLinePayload, line)
     result = await run_in_transaction(lambda conn: plan_rules.remove_line(line, actor=actor_of(principal), conn=conn))
     if isinstance(result, RuleViolation):
-        return RemovePlanLinePayload(plan=None, removed_line_id=None, errors=_errors(result))
+        return refused(RemovePlanLinePayload, *_errors(result))
     return RemovePlanLinePayload(
         plan=from_row(PurchasePlan, result), removed_line_id=strawberry.ID(str(input.line)), errors=[]
     )
@@ -426,11 +418,9 @@ async def submit_purchase_plan(
     principal = info.context.principal
     plan = await _plan(principal, input.plan, "submit")
     if isinstance(plan, PlanError):
-        return SubmitPurchasePlanPayload(plan=None, errors=[plan])
+        return refused(SubmitPurchasePlanPayload, plan)
     result = await run_in_transaction(lambda conn: plan_rules.submit_plan(plan, actor=actor_of(principal), conn=conn))
-    if isinstance(result, RuleViolation):
-        return SubmitPurchasePlanPayload(plan=None, errors=_errors(result))
-    return SubmitPurchasePlanPayload(plan=from_row(PurchasePlan, result), errors=[])
+    return payload_of(SubmitPurchasePlanPayload, result, _errors, plan=converter(PurchasePlan))
 
 
 async def approve_purchase_plan(
@@ -440,15 +430,13 @@ async def approve_purchase_plan(
     principal = info.context.principal
     plan = await _plan(principal, input.plan, "approve")
     if isinstance(plan, PlanError):
-        return ApprovePurchasePlanPayload(plan=None, errors=[plan])
+        return refused(ApprovePurchasePlanPayload, plan)
     result = await run_in_transaction(
         lambda conn: plan_rules.approve_plan(
             plan, input.approved_budget, input.comment, actor=actor_of(principal), conn=conn
         )
     )
-    if isinstance(result, RuleViolation):
-        return ApprovePurchasePlanPayload(plan=None, errors=_errors(result))
-    return ApprovePurchasePlanPayload(plan=from_row(PurchasePlan, result), errors=[])
+    return payload_of(ApprovePurchasePlanPayload, result, _errors, plan=converter(PurchasePlan))
 
 
 async def return_purchase_plan(
@@ -458,13 +446,11 @@ async def return_purchase_plan(
     principal = info.context.principal
     plan = await _plan(principal, input.plan, "return")
     if isinstance(plan, PlanError):
-        return ReturnPurchasePlanPayload(plan=None, errors=[plan])
+        return refused(ReturnPurchasePlanPayload, plan)
     result = await run_in_transaction(
         lambda conn: plan_rules.return_plan(plan, input.comment, actor=actor_of(principal), conn=conn)
     )
-    if isinstance(result, RuleViolation):
-        return ReturnPurchasePlanPayload(plan=None, errors=_errors(result))
-    return ReturnPurchasePlanPayload(plan=from_row(PurchasePlan, result), errors=[])
+    return payload_of(ReturnPurchasePlanPayload, result, _errors, plan=converter(PurchasePlan))
 
 
 # ---------------------------------------------------------------------------------------------------------
@@ -541,11 +527,15 @@ class RecordContractorViolationPayload:
     errors: list[ContractorRecordError] = strawberry.field(description="Why it was refused; empty on success. 错误。")
 
 
-def _record_error(code: ContractorRecordErrorCode, message: str) -> list[ContractorRecordError]:
-    return [ContractorRecordError(code=code, message=message, field="contractor", article=None)]
+def _record_error(code: ContractorRecordErrorCode, message: str) -> ContractorRecordError:
+    return ContractorRecordError(code=code, message=message, field="contractor", article=None)
 
 
-async def _attestable(principal: Principal, global_id: strawberry.ID) -> ContractorRow | list[ContractorRecordError]:
+def _record_errors(exc: RuleViolation) -> list[ContractorRecordError]:
+    return errors_of(exc, ContractorRecordError, ContractorRecordErrorCode)
+
+
+async def _attestable(principal: Principal, global_id: strawberry.ID) -> ContractorRow | ContractorRecordError:
     """The contractor if visible (else NOT_FOUND) and the caller may write its Art. 6 record (else FORBIDDEN)."""
     row = await visible_row(principal, ContractorRow, global_id, "Contractor")
     if row is None:
@@ -564,8 +554,8 @@ async def record_eligibility_attestation(
     """A district agency or the city civil affairs bureau records one Art. 6 condition (upsert, with history)."""
     principal = info.context.principal
     row = await _attestable(principal, input.contractor)
-    if isinstance(row, list):
-        return RecordEligibilityAttestationPayload(attestation=None, contractor=None, errors=row)
+    if isinstance(row, ContractorRecordError):
+        return refused(RecordEligibilityAttestationPayload, row)
     result = await run_in_transaction(
         lambda conn: contractor_rules.record_attestation(
             row,
@@ -579,8 +569,7 @@ async def record_eligibility_attestation(
         )
     )
     if isinstance(result, RuleViolation):
-        errors = errors_of(result, ContractorRecordError, ContractorRecordErrorCode)
-        return RecordEligibilityAttestationPayload(attestation=None, contractor=None, errors=errors)
+        return refused(RecordEligibilityAttestationPayload, *_record_errors(result))
     return RecordEligibilityAttestationPayload(
         attestation=from_row(Attestation, result), contractor=from_row(Contractor, row), errors=[]
     )
@@ -593,8 +582,8 @@ async def record_contractor_violation(
     """A district agency or the city civil affairs bureau records a violation (Art. 6(6))."""
     principal = info.context.principal
     row = await _attestable(principal, input.contractor)
-    if isinstance(row, list):
-        return RecordContractorViolationPayload(violation=None, contractor=None, errors=row)
+    if isinstance(row, ContractorRecordError):
+        return refused(RecordContractorViolationPayload, row)
     result = await run_in_transaction(
         lambda conn: contractor_rules.record_violation(
             row,
@@ -607,8 +596,7 @@ async def record_contractor_violation(
         )
     )
     if isinstance(result, RuleViolation):
-        errors = errors_of(result, ContractorRecordError, ContractorRecordErrorCode)
-        return RecordContractorViolationPayload(violation=None, contractor=None, errors=errors)
+        return refused(RecordContractorViolationPayload, *_record_errors(result))
     return RecordContractorViolationPayload(
         violation=from_row(Violation, result), contractor=from_row(Contractor, row), errors=[]
     )
