@@ -17,17 +17,16 @@ from typing import Annotated, TypeVar
 import strawberry
 from tortoise.backends.base.client import BaseDBAsyncClient
 from tortoise.exceptions import IntegrityError
-from tortoise.transactions import in_transaction
 
 from models import Contractor as ContractorRow
 from models import ProcurementLot as LotRow
 from models import ProcurementProject as ProjectRow
 from models import PurchasePlan as PlanRow
 from models import procurement as rules
-from models.rules import Actor, RuleViolation
+from models.rules import Actor, RuleViolation, refuse
 from policies.principal import Principal
 from schema import enums
-from schema.base import from_row
+from schema.base import converter, from_row
 from schema.context import Info
 from schema.errors import ClientError
 from schema.filters import pk_of
@@ -38,6 +37,9 @@ from schema.mutation_support import (
     errors_of,
     may,
     may_in_district,
+    payload_of,
+    refused,
+    run_in_transaction,
     visible_row,
 )
 from schema.procurement import ProcurementLot, ProcurementProject
@@ -275,20 +277,21 @@ class RepublishProcurementProjectPayload:
 Change = Callable[[Actor, BaseDBAsyncClient], Awaitable[T]]
 
 
-async def _run(principal: Principal, change: Change[T], *, unique_code: bool = False) -> T | list[ProcurementError]:
-    """Run ``change`` in one transaction; a rule refusal rolls everything back.
+async def _run(principal: Principal, change: Change[T], *, unique_code: bool = False) -> T | RuleViolation:
+    """Run ``change`` in one transaction; a rule refusal rolls everything back and is returned.
 
     With ``unique_code``, losing the race for a project number to a concurrent request is CODE_TAKEN.
     """
     try:
-        async with in_transaction() as conn:
-            return await change(actor_of(principal), conn)
-    except RuleViolation as exc:
-        return errors_of(exc, ProcurementError, ProcurementErrorCode)
+        return await run_in_transaction(lambda conn: change(actor_of(principal), conn))
     except IntegrityError:
         if not unique_code:
             raise
-        return [_error(ProcurementErrorCode.CODE_TAKEN, "项目编号已被使用，请换一个编号。", "code")]
+        return refuse("CODE_TAKEN", "项目编号已被使用，请换一个编号。", field="code")
+
+
+def _errors(exc: RuleViolation) -> list[ProcurementError]:
+    return errors_of(exc, ProcurementError, ProcurementErrorCode)
 
 
 async def _project_for(principal: Principal, global_id: strawberry.ID, action: str) -> ProjectRow | ProcurementError:
@@ -307,25 +310,21 @@ async def create_procurement_project(
 ) -> CreateProcurementProjectPayload:
     """The agency creates a project from lines of one APPROVED plan of its district (rule 3, 第九条第（二）项)."""
     principal = info.context.principal
-
-    def refused(*errors: ProcurementError) -> CreateProcurementProjectPayload:
-        return CreateProcurementProjectPayload(project=None, errors=list(errors))
-
     plan = await visible_row(principal, PlanRow, input.plan, "PurchasePlan")
     if plan is None:
-        return refused(_not_found("plan"))
+        return refused(CreateProcurementProjectPayload, _not_found("plan"))
     if not may_in_district(principal, "create", "procurement", plan.district_id):
-        return refused(_forbidden("plan"))
+        return refused(CreateProcurementProjectPayload, _forbidden("plan"))
     if not 1 <= len(input.plan_lines) <= rules.MAX_PLAN_LINES:
-        return refused(
-            _error(ProcurementErrorCode.INVALID, f"请选择1至{rules.MAX_PLAN_LINES}条计划明细。", "planLines")
-        )
+        error = _error(ProcurementErrorCode.INVALID, f"请选择1至{rules.MAX_PLAN_LINES}条计划明细。", "planLines")
+        return refused(CreateProcurementProjectPayload, error)
     try:
         line_ids = [pk_of(line, "PlanLine") for line in input.plan_lines]
     except ClientError:
         line_ids = []
     if not line_ids or not all(isinstance(pk, int) for pk in line_ids):
-        return refused(_error(ProcurementErrorCode.LINE_NOT_IN_PLAN, "计划明细ID无效。", "planLines"))
+        error = _error(ProcurementErrorCode.LINE_NOT_IN_PLAN, "计划明细ID无效。", "planLines")
+        return refused(CreateProcurementProjectPayload, error)
     lots = None if input.lots is None else [rules.LotDraft(lot.title, lot.budget) for lot in input.lots]
     draft = rules.ProjectDraft(
         plan_line_ids=line_ids,
@@ -340,9 +339,7 @@ async def create_procurement_project(
     result = await _run(
         principal, lambda actor, conn: rules.create_project(plan, draft, actor=actor, conn=conn), unique_code=True
     )
-    if isinstance(result, list):
-        return refused(*result)
-    return CreateProcurementProjectPayload(project=from_row(ProcurementProject, result), errors=[])
+    return payload_of(CreateProcurementProjectPayload, result, _errors, project=converter(ProcurementProject))
 
 
 async def set_procurement_method(
@@ -353,7 +350,7 @@ async def set_procurement_method(
     principal = info.context.principal
     row = await _project_for(principal, input.project, "edit")
     if isinstance(row, ProcurementError):
-        return SetProcurementMethodPayload(project=None, errors=[row])
+        return refused(SetProcurementMethodPayload, row)
     choice = rules.MethodChoice(
         method=input.method,
         award_criteria=input.award_criteria,
@@ -362,9 +359,7 @@ async def set_procurement_method(
         method_approval_ref=input.method_approval_ref,
     )
     result = await _run(principal, lambda actor, conn: rules.set_method(row, choice, actor=actor, conn=conn))
-    if isinstance(result, list):
-        return SetProcurementMethodPayload(project=None, errors=result)
-    return SetProcurementMethodPayload(project=from_row(ProcurementProject, result), errors=[])
+    return payload_of(SetProcurementMethodPayload, result, _errors, project=converter(ProcurementProject))
 
 
 async def publish_procurement_project(
@@ -375,11 +370,9 @@ async def publish_procurement_project(
     principal = info.context.principal
     row = await _project_for(principal, input.project, "publish")
     if isinstance(row, ProcurementError):
-        return PublishProcurementProjectPayload(project=None, errors=[row])
+        return refused(PublishProcurementProjectPayload, row)
     result = await _run(principal, lambda actor, conn: rules.publish_project(row, actor=actor, conn=conn))
-    if isinstance(result, list):
-        return PublishProcurementProjectPayload(project=None, errors=result)
-    return PublishProcurementProjectPayload(project=from_row(ProcurementProject, result), errors=[])
+    return payload_of(PublishProcurementProjectPayload, result, _errors, project=converter(ProcurementProject))
 
 
 async def award_procurement_lot(
@@ -388,24 +381,20 @@ async def award_procurement_lot(
 ) -> AwardProcurementLotPayload:
     """The agency awards an OPEN lot to an eligible contractor (rule 4, 第六条; 第九条第（三）项)."""
     principal = info.context.principal
-
-    def refused(*errors: ProcurementError) -> AwardProcurementLotPayload:
-        return AwardProcurementLotPayload(lot=None, project=None, errors=list(errors))
-
     lot = await visible_row(principal, LotRow, input.lot, "ProcurementLot")
     if lot is None:
-        return refused(_not_found("lot"))
+        return refused(AwardProcurementLotPayload, _not_found("lot"))
     if not may(principal, "award", lot):
-        return refused(_forbidden("lot"))
+        return refused(AwardProcurementLotPayload, _forbidden("lot"))
     contractor = await visible_row(principal, ContractorRow, input.contractor, "Contractor")
     if contractor is None:
-        return refused(_not_found("contractor"))
+        return refused(AwardProcurementLotPayload, _not_found("contractor"))
     result = await _run(
         principal,
         lambda actor, conn: rules.award_lot(lot, contractor, input.amount, input.awarded_on, actor=actor, conn=conn),
     )
-    if isinstance(result, list):
-        return refused(*result)
+    if isinstance(result, RuleViolation):
+        return refused(AwardProcurementLotPayload, *_errors(result))
     awarded, project = result
     return AwardProcurementLotPayload(
         lot=from_row(ProcurementLot, awarded), project=from_row(ProcurementProject, project), errors=[]
@@ -420,11 +409,9 @@ async def fail_procurement(
     principal = info.context.principal
     row = await _project_for(principal, input.project, "fail")
     if isinstance(row, ProcurementError):
-        return FailProcurementPayload(project=None, errors=[row])
+        return refused(FailProcurementPayload, row)
     result = await _run(principal, lambda actor, conn: rules.fail_project(row, input.reason, actor=actor, conn=conn))
-    if isinstance(result, list):
-        return FailProcurementPayload(project=None, errors=result)
-    return FailProcurementPayload(project=from_row(ProcurementProject, result), errors=[])
+    return payload_of(FailProcurementPayload, result, _errors, project=converter(ProcurementProject))
 
 
 async def republish_procurement_project(
@@ -435,11 +422,9 @@ async def republish_procurement_project(
     principal = info.context.principal
     row = await _project_for(principal, input.project, "publish")
     if isinstance(row, ProcurementError):
-        return RepublishProcurementProjectPayload(project=None, errors=[row])
+        return refused(RepublishProcurementProjectPayload, row)
     result = await _run(principal, lambda actor, conn: rules.republish_project(row, actor=actor, conn=conn))
-    if isinstance(result, list):
-        return RepublishProcurementProjectPayload(project=None, errors=result)
-    return RepublishProcurementProjectPayload(project=from_row(ProcurementProject, result), errors=[])
+    return payload_of(RepublishProcurementProjectPayload, result, _errors, project=converter(ProcurementProject))
 
 
 @strawberry.type(description="Procurement mutations (merged into the root Mutation). 采购项目变更。")
