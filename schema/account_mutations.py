@@ -45,6 +45,8 @@ from schema.mutation_support import (
     NOT_FOUND_MESSAGE,
     actor_of,
     errors_of,
+    payload_of,
+    refused,
     run_in_transaction,
     visible_row,
 )
@@ -110,8 +112,8 @@ def _errors(exc: RuleViolation) -> list[AccountError]:
     return errors_of(exc, AccountError, AccountErrorCode)
 
 
-def _error(code: AccountErrorCode, message: str, field: str | None) -> list[AccountError]:
-    return [AccountError(code=code, message=message, field=field, article=None)]
+def _error(code: AccountErrorCode, message: str, field: str | None) -> AccountError:
+    return AccountError(code=code, message=message, field=field, article=None)
 
 
 # ---------------------------------------------------------------------------------------------------------
@@ -470,15 +472,9 @@ async def create_account(
     principal = info.context.principal
     if (input.role is None) != (input.domain is None):
         field = "domain" if input.domain is None else "role"
-        return CreateAccountPayload(
-            account=None,
-            initial_password=None,
-            errors=_error(AccountErrorCode.REQUIRED, "角色与范围须同时填写。", field),
-        )
+        return refused(CreateAccountPayload, _error(AccountErrorCode.REQUIRED, "角色与范围须同时填写。", field))
     if not _may_create(principal):
-        return CreateAccountPayload(
-            account=None, initial_password=None, errors=_error(AccountErrorCode.FORBIDDEN, FORBIDDEN_MESSAGE, None)
-        )
+        return refused(CreateAccountPayload, _error(AccountErrorCode.FORBIDDEN, FORBIDDEN_MESSAGE, None))
     role = RoleValue(input.role.value) if input.role is not None else None
     domain = (input.domain or "").strip()
     generated = input.password is None
@@ -499,7 +495,7 @@ async def create_account(
     except IntegrityError:
         result = refuse("USERNAME_TAKEN", "用户名已被使用，请换一个。", field="username")
     if isinstance(result, RuleViolation):
-        return CreateAccountPayload(account=None, initial_password=None, errors=_errors(result))
+        return refused(CreateAccountPayload, *_errors(result))
     return CreateAccountPayload(
         account=await _account(result), initial_password=password if generated else None, errors=[]
     )
@@ -519,9 +515,7 @@ async def deactivate_account(
         return await _account(user, conn)
 
     result = await run_in_transaction(work)
-    if isinstance(result, RuleViolation):
-        return AccountPayload(account=None, errors=_errors(result))
-    return AccountPayload(account=result, errors=[])
+    return payload_of(AccountPayload, result, _errors, account=lambda account: account)
 
 
 async def reactivate_account(
@@ -536,9 +530,7 @@ async def reactivate_account(
         return await _account(user, conn)
 
     result = await run_in_transaction(work)
-    if isinstance(result, RuleViolation):
-        return AccountPayload(account=None, errors=_errors(result))
-    return AccountPayload(account=result, errors=[])
+    return payload_of(AccountPayload, result, _errors, account=lambda account: account)
 
 
 async def reset_password(
@@ -556,7 +548,7 @@ async def reset_password(
 
     result = await run_in_transaction(work)
     if isinstance(result, RuleViolation):
-        return ResetPasswordPayload(account=None, temporary_password=None, errors=_errors(result))
+        return refused(ResetPasswordPayload, *_errors(result))
     return ResetPasswordPayload(account=result, temporary_password=password if generated else None, errors=[])
 
 
@@ -570,12 +562,12 @@ async def change_my_password(
     principal = info.context.principal
     if principal.session_id is None or principal.user_id is None:
         message = "请先登录；API密钥不能修改密码。"
-        return ChangeMyPasswordPayload(me=None, errors=_error(AccountErrorCode.NOT_SIGNED_IN, message, None))
+        return refused(ChangeMyPasswordPayload, _error(AccountErrorCode.NOT_SIGNED_IN, message, None))
     address = client_address(info)
     try:
         await account_rules.check_login_allowed(principal.username, address)
     except RuleViolation as exc:
-        return ChangeMyPasswordPayload(me=None, errors=_errors(exc))
+        return refused(ChangeMyPasswordPayload, *_errors(exc))
 
     async def work(conn: BaseDBAsyncClient) -> UserRow:
         user = await UserRow.select_for_update().using_db(conn).get(pk=principal.user_id)
@@ -592,7 +584,7 @@ async def change_my_password(
     if isinstance(result, RuleViolation):
         if any(p.code == "WRONG_PASSWORD" for p in result.problems):
             await account_rules.record_login_attempt(principal.username, address, succeeded=False)
-        return ChangeMyPasswordPayload(me=None, errors=_errors(result))
+        return refused(ChangeMyPasswordPayload, *_errors(result))
     me = Me.of(principal)
     me.must_change_password = result.must_change_password
     return ChangeMyPasswordPayload(me=me, errors=[])
@@ -618,9 +610,7 @@ async def _role_change(info: Info, input: RoleChangeInput, *, grant: bool) -> Ac
         result = await run_in_transaction(work)
     except IntegrityError:
         result = refuse("ALREADY_GRANTED", "该账号已拥有此角色。", field="role")
-    if isinstance(result, RuleViolation):
-        return AccountPayload(account=None, errors=_errors(result))
-    return AccountPayload(account=result, errors=[])
+    return payload_of(AccountPayload, result, _errors, account=lambda account: account)
 
 
 async def grant_role(
@@ -648,23 +638,18 @@ async def issue_api_key(
     principal = info.context.principal
     contractor = await visible_row(principal, ContractorRow, input.contractor, "Contractor")
     if contractor is None:
-        return IssueApiKeyPayload(
-            api_key=None,
-            key=None,
-            errors=_error(AccountErrorCode.NOT_FOUND, "承接主体不存在或无权访问。", "contractor"),
-        )
+        error = _error(AccountErrorCode.NOT_FOUND, "承接主体不存在或无权访问。", "contractor")
+        return refused(IssueApiKeyPayload, error)
     if not allowed(principal, "issue", "api_key", f"contractor:{contractor.pk}"):
-        message = "只有本承接主体的管理员可以签发API密钥。"
-        return IssueApiKeyPayload(
-            api_key=None, key=None, errors=_error(AccountErrorCode.FORBIDDEN, message, "contractor")
-        )
+        error = _error(AccountErrorCode.FORBIDDEN, "只有本承接主体的管理员可以签发API密钥。", "contractor")
+        return refused(IssueApiKeyPayload, error)
     result = await run_in_transaction(
         lambda conn: account_rules.issue_api_key(
             contractor.pk, input.name, input.expires_at, actor=actor_of(principal), conn=conn
         )
     )
     if isinstance(result, RuleViolation):
-        return IssueApiKeyPayload(api_key=None, key=None, errors=_errors(result))
+        return refused(IssueApiKeyPayload, *_errors(result))
     row, key = result
     return IssueApiKeyPayload(api_key=ApiKey.of(row), key=key, errors=[])
 
@@ -679,18 +664,16 @@ async def revoke_api_key(
     if pk is not None:
         row = await ApiKeyRow.filter(in_domains(principal, "api_key", "read"), pk=pk).first()
     if row is None:
-        return ApiKeyPayload(api_key=None, errors=_error(AccountErrorCode.NOT_FOUND, NOT_FOUND_MESSAGE, "apiKey"))
+        return refused(ApiKeyPayload, _error(AccountErrorCode.NOT_FOUND, NOT_FOUND_MESSAGE, "apiKey"))
     if not allowed(principal, "revoke", "api_key", row.domain):
-        return ApiKeyPayload(api_key=None, errors=_error(AccountErrorCode.FORBIDDEN, FORBIDDEN_MESSAGE, "apiKey"))
+        return refused(ApiKeyPayload, _error(AccountErrorCode.FORBIDDEN, FORBIDDEN_MESSAGE, "apiKey"))
 
     async def work(conn: BaseDBAsyncClient) -> ApiKeyRow:
         fresh = await ApiKeyRow.select_for_update().using_db(conn).get(pk=row.pk)
         return await account_rules.revoke_api_key(fresh, actor=actor_of(principal), conn=conn)
 
     result = await run_in_transaction(work)
-    if isinstance(result, RuleViolation):
-        return ApiKeyPayload(api_key=None, errors=_errors(result))
-    return ApiKeyPayload(api_key=ApiKey.of(result), errors=[])
+    return payload_of(ApiKeyPayload, result, _errors, api_key=ApiKey.of)
 
 
 # ---------------------------------------------------------------------------------------------------------
