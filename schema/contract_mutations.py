@@ -18,7 +18,6 @@ import strawberry
 from strawberry.scalars import JSON
 from tortoise.backends.base.client import BaseDBAsyncClient
 from tortoise.models import Model
-from tortoise.transactions import in_transaction
 
 from models import contracts as rules
 from models.contracts import Acceptance as AcceptanceRow
@@ -42,6 +41,8 @@ from schema.mutation_support import (
     errors_of,
     may,
     may_in_district,
+    refused,
+    run_in_transaction,
     visible_row,
 )
 
@@ -372,11 +373,10 @@ def _allow(permitted: bool, field: str, message: str = FORBIDDEN_MESSAGE) -> Non
 
 async def _apply(work: Callable[[BaseDBAsyncClient], Awaitable[T]]) -> T:
     """Run a ``models.contracts`` service in one transaction; a refused rule rolls everything back."""
-    try:
-        async with in_transaction() as conn:
-            return await work(conn)
-    except RuleViolation as exc:
-        raise Refused(*errors_of(exc, ContractError, ContractErrorCode)) from exc
+    result = await run_in_transaction(work)
+    if isinstance(result, RuleViolation):
+        raise Refused(*errors_of(result, ContractError, ContractErrorCode)) from result
+    return result
 
 
 def _capped(ids: list[strawberry.ID], cap: int, field: str, type_name: str) -> list[int]:
@@ -424,8 +424,8 @@ async def _contract_step(
         row = await _find(principal, ContractRow, global_id, "Contract", "contract")
         _allow(may(principal, action, row), "contract", forbidden)
         result = await _apply(lambda conn: work(row, conn))
-    except Refused as refused:
-        return ContractPayload(contract=None, errors=refused.errors)
+    except Refused as stop:
+        return refused(ContractPayload, *stop.errors)
     return ContractPayload(contract=_contract(result), errors=[])
 
 
@@ -448,8 +448,8 @@ async def draft_contract(info: Info, input: Annotated[DraftContractInput, InputA
                 lot, terms=_terms(input), code=input.code, item_ids=items, instalments=specs, actor=actor, conn=conn
             )
         )
-    except Refused as refused:
-        return ContractPayload(contract=None, errors=refused.errors)
+    except Refused as stop:
+        return refused(ContractPayload, *stop.errors)
     return ContractPayload(contract=_contract(row), errors=[])
 
 
@@ -471,8 +471,8 @@ async def update_contract(info: Info, input: Annotated[UpdateContractInput, Inpu
                 row, terms=_terms(input), code=input.code, item_ids=items, instalments=specs, actor=actor, conn=conn
             )
         )
-    except Refused as refused:
-        return ContractPayload(contract=None, errors=refused.errors)
+    except Refused as stop:
+        return refused(ContractPayload, *stop.errors)
     return ContractPayload(contract=_contract(row), errors=[])
 
 
@@ -550,8 +550,8 @@ async def propose_amendment(info: Info, input: Annotated[ProposeAmendmentInput, 
                 row, reason=input.reason, changes=input.changes, amount_delta=input.amount_delta, actor=actor, conn=conn
             )
         )
-    except Refused as refused:
-        return AmendmentPayload(amendment=None, errors=refused.errors)
+    except Refused as stop:
+        return refused(AmendmentPayload, *stop.errors)
     return AmendmentPayload(amendment=from_row(Amendment, amendment), errors=[])
 
 
@@ -565,8 +565,8 @@ async def sign_amendment(info: Info, input: Annotated[SignAmendmentInput, InputA
         amendment = await _apply(
             lambda conn: rules.sign_amendment(row, signed_on=input.signed_on, actor=actor, conn=conn)
         )
-    except Refused as refused:
-        return AmendmentPayload(amendment=None, errors=refused.errors)
+    except Refused as stop:
+        return refused(AmendmentPayload, *stop.errors)
     return AmendmentPayload(amendment=from_row(Amendment, amendment), errors=[])
 
 
@@ -594,8 +594,8 @@ async def record_inspection(info: Info, input: Annotated[RecordInspectionInput, 
                 conn=conn,
             )
         )
-    except Refused as refused:
-        return InspectionPayload(inspection=None, errors=refused.errors)
+    except Refused as stop:
+        return refused(InspectionPayload, *stop.errors)
     return InspectionPayload(inspection=from_row(Inspection, inspection), errors=[])
 
 
@@ -622,8 +622,8 @@ async def record_acceptance(info: Info, input: Annotated[RecordAcceptanceInput, 
                 conn=conn,
             )
         )
-    except Refused as refused:
-        return AcceptancePayload(acceptance=None, contract=None, errors=refused.errors)
+    except Refused as stop:
+        return refused(AcceptancePayload, *stop.errors)
     return AcceptancePayload(acceptance=from_row(Acceptance, acceptance), contract=_contract(contract), errors=[])
 
 
@@ -640,8 +640,8 @@ async def _acceptance_step(
         _allow(may(principal, action, row), "acceptance", forbidden)
         acceptance = await _apply(lambda conn: work(row, conn))
         contract = await ContractRow.get(pk=acceptance.contract_id)
-    except Refused as refused:
-        return AcceptancePayload(acceptance=None, contract=None, errors=refused.errors)
+    except Refused as stop:
+        return refused(AcceptancePayload, *stop.errors)
     return AcceptancePayload(acceptance=from_row(Acceptance, acceptance), contract=_contract(contract), errors=[])
 
 
@@ -699,8 +699,8 @@ async def record_payment(info: Info, input: Annotated[RecordPaymentInput, InputA
                 conn=conn,
             )
         )
-    except Refused as refused:
-        return PaymentPayload(payment=None, contract=None, errors=refused.errors)
+    except Refused as stop:
+        return refused(PaymentPayload, *stop.errors)
     return PaymentPayload(payment=from_row(Payment, payment), contract=_contract(contract), errors=[])
 
 
