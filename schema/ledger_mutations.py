@@ -34,7 +34,7 @@ from schema import enums
 from schema.base import from_row
 from schema.context import Info
 from schema.ledgers import FundEntry, Ledger, ServiceEntry
-from schema.mutation_support import NOT_FOUND_MESSAGE, actor_of, visible_row
+from schema.mutation_support import NOT_FOUND_MESSAGE, actor_of, refused, visible_row
 
 T = TypeVar("T")
 M = TypeVar("M", bound=Model)
@@ -498,11 +498,9 @@ async def add_service_entry(
     try:
         outcome = await _write(info, input.contract, submission)
     except RuleViolation as exc:
-        return AddServiceEntryPayload(
-            service_entry=None, ledger=None, errors=ledger_errors(exc, prefix="entry", rows=False)
-        )
+        return refused(AddServiceEntryPayload, *ledger_errors(exc, prefix="entry", rows=False))
     if isinstance(outcome, Problem):
-        return AddServiceEntryPayload(service_entry=None, ledger=None, errors=ledger_errors(outcome))
+        return refused(AddServiceEntryPayload, *ledger_errors(outcome))
     ledger, result = outcome
     entries = await _visible(info, ServiceEntryRow, ServiceEntry, result.service_entry_ids)
     return AddServiceEntryPayload(service_entry=entries[0], ledger=await _ledger(info, ledger), errors=[])
@@ -520,9 +518,9 @@ async def add_fund_entry(
     try:
         outcome = await _write(info, input.contract, submission)
     except RuleViolation as exc:
-        return AddFundEntryPayload(fund_entry=None, ledger=None, errors=ledger_errors(exc, prefix="entry", rows=False))
+        return refused(AddFundEntryPayload, *ledger_errors(exc, prefix="entry", rows=False))
     if isinstance(outcome, Problem):
-        return AddFundEntryPayload(fund_entry=None, ledger=None, errors=ledger_errors(outcome))
+        return refused(AddFundEntryPayload, *ledger_errors(outcome))
     ledger, result = outcome
     entries = await _visible(info, FundEntryRow, FundEntry, result.fund_entry_ids)
     return AddFundEntryPayload(fund_entry=entries[0], ledger=await _ledger(info, ledger), errors=[])
@@ -573,16 +571,12 @@ async def correct_service_entry(
     input: Annotated[CorrectServiceEntryInput, strawberry.argument(description="The correction. 更正。")],
 ) -> CorrectServiceEntryPayload:
     """Reverse or amend a service entry: new entries, never an edit (第十四条)."""
-
-    def refused(*errors: LedgerError) -> CorrectServiceEntryPayload:
-        return CorrectServiceEntryPayload(reversal=None, amendment=None, ledger=None, errors=list(errors))
-
     original = await _correctable(info, ServiceEntryRow, input.entry, "ServiceEntry")
     if isinstance(original, LedgerError):
-        return refused(original)
+        return refused(CorrectServiceEntryPayload, original)
     changes = _changed(input.changes)
     if (problem := _correction_rows(input.kind, changes)) is not None:
-        return refused(problem)
+        return refused(CorrectServiceEntryPayload, problem)
     rows: list[ServiceRow] = []
     if input.kind == CorrectionKind.AMENDMENT:
         base = await rules.service_row_of(original)
@@ -604,9 +598,9 @@ async def correct_service_entry(
     try:
         outcome = await _write(info, contract_id, submission)
     except RuleViolation as exc:
-        return refused(*ledger_errors(exc, prefix="changes", rows=False))
+        return refused(CorrectServiceEntryPayload, *ledger_errors(exc, prefix="changes", rows=False))
     if isinstance(outcome, Problem):
-        return refused(*ledger_errors(outcome))
+        return refused(CorrectServiceEntryPayload, *ledger_errors(outcome))
     ledger, result = outcome
     entries = await _visible(info, ServiceEntryRow, ServiceEntry, result.service_entry_ids)
     return CorrectServiceEntryPayload(
@@ -622,16 +616,12 @@ async def correct_fund_entry(
     input: Annotated[CorrectFundEntryInput, strawberry.argument(description="The correction. 更正。")],
 ) -> CorrectFundEntryPayload:
     """Reverse or amend a fund entry: new entries, never an edit (第十四条)."""
-
-    def refused(*errors: LedgerError) -> CorrectFundEntryPayload:
-        return CorrectFundEntryPayload(reversal=None, amendment=None, ledger=None, errors=list(errors))
-
     original = await _correctable(info, FundEntryRow, input.entry, "FundEntry")
     if isinstance(original, LedgerError):
-        return refused(original)
+        return refused(CorrectFundEntryPayload, original)
     changes = _changed(input.changes)
     if (problem := _correction_rows(input.kind, changes)) is not None:
-        return refused(problem)
+        return refused(CorrectFundEntryPayload, problem)
     rows: list[FundRow] = []
     if input.kind == CorrectionKind.AMENDMENT:
         converted = {k: (FundDirection(v) if k == "direction" and v is not None else v) for k, v in changes.items()}
@@ -645,9 +635,9 @@ async def correct_fund_entry(
     try:
         outcome = await _write(info, _contract_global_id(original), submission)
     except RuleViolation as exc:
-        return refused(*ledger_errors(exc, prefix="changes", rows=False))
+        return refused(CorrectFundEntryPayload, *ledger_errors(exc, prefix="changes", rows=False))
     if isinstance(outcome, Problem):
-        return refused(*ledger_errors(outcome))
+        return refused(CorrectFundEntryPayload, *ledger_errors(outcome))
     ledger, result = outcome
     entries = await _visible(info, FundEntryRow, FundEntry, result.fund_entry_ids)
     return CorrectFundEntryPayload(
