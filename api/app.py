@@ -21,6 +21,8 @@ from api.ledger_files import ledger_routes
 from api.middleware import BodyLimit, SecurityHeaders
 from api.observability import OperationMetrics, RequestContext, metrics
 from api.ocds import routes as ocds_routes
+from models.crypto import SealError, is_sealed, unseal
+from models.crypto import configure as seal_with
 from schema import build_schema
 
 
@@ -30,11 +32,23 @@ async def healthz(_: Request) -> PlainTextResponse:
 
 
 async def readyz(_: Request) -> JSONResponse:
-    """The database answers."""
+    """The database answers, and the configured ``JIUZHU_DATA_KEY`` opens the personal data stored in it (a
+    process started with another key would fail every read of an ID number)."""
+    conn = connections.get("default")
     try:
-        await connections.get("default").execute_query("SELECT 1")
+        await conn.execute_query("SELECT 1")
     except Exception:
         return JSONResponse({"ready": False, "database": "unreachable"}, status_code=503)
+    try:
+        rows = await conn.execute_query_dict("SELECT id_number FROM beneficiary LIMIT 1")
+    except Exception:
+        return JSONResponse({"ready": False, "database": "not migrated"}, status_code=503)
+    try:
+        for row in rows:
+            if is_sealed(row["id_number"]):
+                unseal(row["id_number"], "beneficiary.id_number")
+    except SealError:
+        return JSONResponse({"ready": False, "dataKey": "does not open the stored personal data"}, status_code=503)
     return JSONResponse({"ready": True})
 
 
@@ -42,6 +56,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
     """Build the app; ``settings`` default to the environment. Refuses unsafe production settings."""
     settings = settings or load_settings()
     settings.check()
+    seal_with(settings.data_key)
     authenticator = Authenticator(settings)
     schema = build_schema(introspection=not settings.production, extensions=(OperationMetrics,))
     sdl = schema.as_str() + "\n"

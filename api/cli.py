@@ -109,6 +109,9 @@ def main(argv: list[str] | None = None) -> int:
     except ConfigError as exc:
         print(f"jiuzhu: refusing to start: {exc}", file=sys.stderr)
         return 2
+    from models.crypto import configure
+
+    configure(settings.data_key)  # migrations, seeds and the served app seal personal data with this key
     if args.command == "migrate":
         asyncio.run(migrate_database(settings.database_url))
     elif args.command == "rebuild-summaries":

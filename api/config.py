@@ -6,6 +6,7 @@
 | ``DATABASE_URL`` | Tortoise URL (``sqlite://…`` or ``postgres://…``) | ``sqlite://var/jiuzhu.sqlite3`` |
 | ``JIUZHU_TOKEN_SECRET`` | HMAC key for bearer tokens, 32+ characters | a development-only value |
 | ``JIUZHU_TOKEN_TTL_SECONDS`` | bearer token lifetime | ``28800`` (8 hours) |
+| ``JIUZHU_DATA_KEY`` | key sealing personal data at rest: ``openssl rand -hex 64`` | a development-only key |
 | ``PORT`` / ``HOST`` | where ``jiuzhu serve`` listens | ``8000`` / ``127.0.0.1`` |
 | ``JIUZHU_CORS_ORIGINS`` | comma-separated browser origins allowed to call the API | none |
 | ``JIUZHU_MAX_BODY_BYTES`` | largest request body accepted | ``1048576`` (1 MiB) |
@@ -16,6 +17,8 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 from typing import Literal
+
+from models.crypto import DEV_DATA_KEY, parse_key
 
 DEV_SECRET = "jiuzhu-development-secret-do-not-use-in-production"
 MIN_SECRET_LENGTH = 32
@@ -37,6 +40,7 @@ class Settings:
     port: int
     cors_origins: tuple[str, ...] = ()
     max_body_bytes: int = 1024 * 1024
+    data_key: str = DEV_DATA_KEY
 
     @property
     def production(self) -> bool:
@@ -44,7 +48,13 @@ class Settings:
         return self.mode == "production"
 
     def check(self) -> None:
-        """Refuse to run production with a missing, default or short token secret."""
+        """Refuse a malformed data key; refuse to run production with a missing, default or short token secret
+        or without a data key of its own."""
+        if self.data_key:
+            try:
+                parse_key(self.data_key)
+            except ValueError as exc:
+                raise ConfigError(f"JIUZHU_DATA_KEY must be 128 hex digits (openssl rand -hex 64): {exc}.") from exc
         if not self.production:
             return
         if not self.token_secret:
@@ -57,6 +67,11 @@ class Settings:
             raise ConfigError(
                 f"JIUZHU_TOKEN_SECRET has {len(self.token_secret)} characters; "
                 f"production needs at least {MIN_SECRET_LENGTH}."
+            )
+        if not self.data_key or self.data_key == DEV_DATA_KEY:
+            raise ConfigError(
+                "JIUZHU_DATA_KEY is not set: production needs its own key to encrypt personal data at rest "
+                "(openssl rand -hex 64). Keep it safe: the ID numbers cannot be read without it."
             )
 
 
@@ -88,6 +103,7 @@ def load_settings() -> Settings:
         port=_int("PORT", 8000),
         cors_origins=_origins(os.environ.get("JIUZHU_CORS_ORIGINS", "")),
         max_body_bytes=_int("JIUZHU_MAX_BODY_BYTES", 1024 * 1024),
+        data_key=os.environ.get("JIUZHU_DATA_KEY", "").strip() or (DEV_DATA_KEY if mode == "development" else ""),
     )
 
 

@@ -19,6 +19,7 @@ from tortoise.models import Model
 from tortoise.transactions import in_transaction
 
 from models.base import CENT, MoneyField, Owned, TimestampedModel, money
+from models.crypto import SealedCharField
 from models.enums import AssistanceCategory, ChangeAction, ContractStatus, EntryKind, FundDirection, ServiceUnit
 from models.history import record_change, snapshot
 from models.identifiers import IdentifierError, validate_id_number
@@ -37,7 +38,12 @@ class Beneficiary(TimestampedModel, Owned):
         "models.Township", related_name="beneficiaries", null=True, on_delete=fields.RESTRICT, db_index=True
     )
     name = fields.CharField(max_length=50)
-    id_number = fields.CharField(max_length=18, unique=True, description="居民身份证号 (GB 11643)")
+    id_number = SealedCharField(
+        max_length=64,
+        label="beneficiary.id_number",
+        unique=True,
+        description="居民身份证号 (GB 11643), encrypted at rest (models.crypto)",
+    )
     assistance_category = fields.CharEnumField(AssistanceCategory, max_length=16)
     phone = fields.CharField(max_length=30, null=True)
 

@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+from tortoise import connections
 
 ACCOUNTS_FILE = Path(__file__).resolve().parent.parent / "seeds" / "demo_accounts.csv"
 
@@ -107,3 +108,12 @@ def count_sql() -> Iterator[list[str]]:
     finally:
         logger.removeHandler(handler)
         logger.setLevel(previous)
+
+
+async def raw_rows(sql: str, *args: Any) -> list[dict[str, Any]]:
+    """Rows straight from the database, around the ORM (``?`` placeholders)."""
+    conn = connections.get("default")
+    if conn.capabilities.dialect == "postgres":
+        for n in range(1, len(args) + 1):
+            sql = sql.replace("?", f"${n}", 1)
+    return await conn.execute_query_dict(sql, list(args))

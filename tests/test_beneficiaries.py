@@ -9,7 +9,9 @@ import re
 import pytest
 
 from models import Beneficiary, ChangeRecord, Contract, Ledger
-from tests.helpers import Api
+from models.crypto import is_sealed, seal
+from tests.helpers import Api, raw_rows
+from tests.security.test_personal_data_at_rest import LABEL
 from tests.test_ledger_entries import (
     AGENCY,
     CLERK,
@@ -179,3 +181,22 @@ async def test_contractor_sees_only_people_of_its_own_entries(api: Api, open_con
     assert {"contract": {"id": gid("Contract", contract.pk)}, "beneficiaryCount": 1} in mine
     theirs = (await api.data(summaries, as_user="anhe_clerk"))["ledgerSummaries"]["nodes"]
     assert all(n["contract"]["id"] != gid("Contract", contract.pk) for n in theirs)
+
+
+async def test_the_number_is_sealed_in_the_table_and_clear_through_the_api(api: Api) -> None:
+    contract, _ = await make_contract(year=2092)
+    number = new_id_number()
+    payload = await add(api, contract, beneficiaryIdNumber=number, beneficiaryName="封存测试")
+    assert payload["errors"] == []
+    person = await Beneficiary.get(id_number=number)  # exact lookups still work
+
+    stored = (await raw_rows("SELECT id_number FROM beneficiary WHERE id = ?", person.pk))[0]["id_number"]
+    assert is_sealed(stored)
+    assert number not in stored
+    assert number[6:14] not in stored  # not even the birth date
+    # Deterministic: the same number seals the same way, so the unique index still refuses a second person.
+    assert seal(number, LABEL) == stored
+    assert await Beneficiary.filter(id_number__in=[number, new_id_number()]).count() == 1
+
+    agency = await api.data(PEOPLE, {"number": number, "contract": gid("Contract", contract.pk)}, as_user=AGENCY)
+    assert agency["beneficiaries"]["nodes"][0]["idNumber"] == number

@@ -7,6 +7,7 @@ import dataclasses
 import httpx
 
 from api.app import create_app
+from models.crypto import DEV_DATA_KEY, configure
 from tests.conftest import settings_for
 from tests.helpers import Api
 
@@ -51,9 +52,15 @@ async def test_development_allows_introspection(api: Api) -> None:
 
 async def test_production_mode_hides_introspection_and_graphiql(api: Api, database_url: str) -> None:
     settings = dataclasses.replace(
-        settings_for(database_url), mode="production", cors_origins=("https://dash.example.cn",)
+        settings_for(database_url),
+        mode="production",
+        cors_origins=("https://dash.example.cn",),
+        data_key=DEV_DATA_KEY[::-1],  # production refuses the development key
     )
-    app = create_app(settings)
+    try:
+        app = create_app(settings)
+    finally:
+        configure(DEV_DATA_KEY)  # the key is per process: give the other tests theirs back
     # No lifespan: this second app uses the session's open database connections (entering its lifespan
     # would re-initialise, then close, the process-wide Tortoise context the other tests share).
     transport = httpx.ASGITransport(app=app)

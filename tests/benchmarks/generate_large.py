@@ -29,6 +29,7 @@ import asyncpg
 from stdnum.cn import uscc
 
 from api.cli import migrate_database, rebuild_summaries, seed_database
+from models.crypto import seal
 
 PG_SERVER = os.environ.get("JIUZHU_TEST_PG", "postgres://postgres@127.0.0.1:5432")
 DEFAULT_URL = os.environ.get("JIUZHU_BENCH_URL", f"{PG_SERVER}/jiuzhu_bench_large")
@@ -435,7 +436,7 @@ async def generate(url: str = DEFAULT_URL, *, contracts: int = CONTRACTS, entrie
                                 "district_id": district,
                                 "township_id": township,
                                 "name": "测试对象",
-                                "id_number": f"B{pk:017d}",
+                                "id_number": seal(f"B{pk:017d}", "beneficiary.id_number"),
                                 "assistance_category": category,
                                 "phone": None,
                             }
