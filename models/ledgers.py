@@ -45,7 +45,9 @@ class Beneficiary(TimestampedModel, Owned):
         description="居民身份证号 (GB 11643), encrypted at rest (models.crypto)",
     )
     assistance_category = fields.CharEnumField(AssistanceCategory, max_length=16)
-    phone = fields.CharField(max_length=30, null=True)
+    phone = SealedCharField(
+        max_length=96, label="beneficiary.phone", null=True, description="联系电话, encrypted at rest"
+    )
 
     district_path: ClassVar[str | None] = "district_id"
     policy_object: ClassVar[str] = "beneficiary"

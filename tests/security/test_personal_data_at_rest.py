@@ -16,12 +16,15 @@ from tests.helpers import Api, raw_rows
 LABEL = "beneficiary.id_number"
 
 
-async def test_no_number_is_stored_in_clear() -> None:
-    """Every beneficiary row (the demo data's and any written since) holds a sealed number that opens."""
-    rows = await raw_rows("SELECT id_number FROM beneficiary")
+async def test_no_number_is_stored_in_clear(api: Api) -> None:
+    """Every beneficiary row (the demo data's and any written since) holds a sealed number (and phone) that opens."""
+    rows = await raw_rows("SELECT id_number, phone FROM beneficiary")
     assert rows
     assert all(is_sealed(r["id_number"]) for r in rows)
     assert all(len(unseal(r["id_number"], LABEL)) == 18 for r in rows)
+    phones = [r["phone"] for r in rows if r["phone"] is not None]
+    assert phones, "the demo data must hold phone numbers"
+    assert all(is_sealed(p) and unseal(p, "beneficiary.phone").isdigit() for p in phones)
 
 
 def test_a_sealed_value_is_bound_to_its_key_and_column() -> None:
@@ -47,7 +50,7 @@ async def test_the_migration_seals_numbers_stored_in_clear(api: Api) -> None:
     assert person is not None
     clear = person.id_number
     await raw_rows("UPDATE beneficiary SET id_number = ? WHERE id = ?", clear, person.pk)
-    migration = importlib.import_module("models.migrations.0005_seal_beneficiary_id_numbers")
+    migration = importlib.import_module("models.migrations.0005_seal_beneficiary_personal_data")
     try:
         editor = SimpleNamespace(client=connections.get("default"))
         await migration.seal_existing(None, editor)
