@@ -52,6 +52,7 @@ EXPIRED = AuthError("TOKEN_EXPIRED", "登录已过期，请重新登录。")
 REVOKED = AuthError("TOKEN_REVOKED", "该令牌已注销，请重新登录。")
 INACTIVE = AuthError("ACCOUNT_INACTIVE", "账号已停用，请联系管理员。")
 KEY_INVALID = AuthError("INVALID_TOKEN", "API密钥无效。")
+TWO_CREDENTIALS = AuthError("INVALID_TOKEN", "请求同时带有Authorization和X-API-Key两种凭据，请只使用其中一种。")
 KEY_EXPIRED = AuthError("API_KEY_EXPIRED", "API密钥已过期，请联系本单位管理员重新签发。")
 KEY_REVOKED = AuthError("API_KEY_REVOKED", "API密钥已注销，请联系本单位管理员重新签发。")
 
@@ -117,6 +118,19 @@ class Authenticator:
                 revoked_at=now()
             )
         return updated > 0
+
+    async def authenticate_headers(self, authorization: str | None, api_key: str | None) -> Principal:
+        """The principal for a request's ``Authorization`` or ``X-API-Key`` header (the common header of
+        machine clients, for an API key ``jz_…`` only); both at once are refused, neither is the public."""
+        has_key = api_key is not None and bool(api_key.strip())
+        if has_key and authorization is not None and authorization.strip():
+            raise TWO_CREDENTIALS
+        if has_key:
+            assert api_key is not None
+            if not api_key.strip().startswith("jz_"):
+                raise KEY_INVALID
+            return await self.authenticate_api_key(api_key.strip())
+        return await self.authenticate(authorization)
 
     async def authenticate(self, authorization: str | None) -> Principal:
         """The principal for an ``Authorization`` header value; anonymous when absent."""

@@ -46,13 +46,14 @@ class Authenticate:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        header = None
+        header = api_key = None
         for name, value in scope.get("headers", []):
-            if name == b"authorization":
+            if name == b"authorization" and header is None:
                 header = value.decode("latin-1")
-                break
+            elif name == b"x-api-key" and api_key is None:
+                api_key = value.decode("latin-1")
         try:
-            principal = await self.authenticator.authenticate(header)
+            principal = await self.authenticator.authenticate_headers(header, api_key)
         except AuthError as exc:
             body = {"data": None, "errors": [{"message": exc.message, "extensions": {"code": exc.code}}]}
             response = Response(

@@ -142,7 +142,9 @@ STATUS_OF = {
 
 async def _principal(authenticator: Authenticator, request: Request, *, required: bool) -> Principal | Response:
     try:
-        principal = await authenticator.authenticate(request.headers.get("authorization"))
+        principal = await authenticator.authenticate_headers(
+            request.headers.get("authorization"), request.headers.get("x-api-key")
+        )
     except AuthError as exc:
         return JSONResponse(
             {"ok": False, "errors": [{"code": exc.code, "reason": exc.message}]},

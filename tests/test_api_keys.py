@@ -210,3 +210,37 @@ async def test_unknown_or_tampered_keys_are_invalid_tokens(api: Api) -> None:
         response = await _with_key(api, bad, ME)
         assert response.status_code == 401, bad
         assert response.json()["errors"][0]["extensions"]["code"] == "INVALID_TOKEN", bad
+
+
+async def test_a_key_also_works_in_the_x_api_key_header(api: Api) -> None:
+    """Machine clients often send keys as ``X-API-Key``: the same key, the same principal, the same refusals;
+    a request carrying both headers is refused rather than guessed."""
+    issued = await _issue(api, "X-API-Key 客户端")
+    key = issued["key"]
+    by_header = await api.client.post("/graphql", json={"query": ME}, headers={"X-API-Key": key})
+    assert by_header.status_code == 200
+    assert by_header.json()["data"] == (await _with_key(api, key, ME)).json()["data"]
+    assert by_header.json()["data"]["me"]["roles"] == [
+        {"role": "CONTRACTOR_LEDGER", "domain": issued["apiKey"]["domain"]}
+    ]
+
+    for bad in (key[:-1] + ("A" if key[-1] != "A" else "B"), "not-a-key", "Bearer " + key):
+        refused = await api.client.post("/graphql", json={"query": ME}, headers={"X-API-Key": bad})
+        assert refused.status_code == 401, bad
+        assert refused.json()["errors"][0]["extensions"]["code"] == "INVALID_TOKEN", bad
+
+    token = await api.token("xinyuan_clerk")
+    both = await api.client.post(
+        "/graphql", json={"query": ME}, headers={"X-API-Key": key, "Authorization": f"Bearer {token}"}
+    )
+    assert both.status_code == 401
+    assert "只使用其中一种" in both.json()["errors"][0]["message"]
+
+    # The ledger file routes accept it too.
+    mine = "{ contracts(first: 50) { nodes { id ledger { id } } } }"
+    contracts = (await api.client.post("/graphql", json={"query": mine}, headers={"X-API-Key": key})).json()
+    contract = next(c["id"] for c in contracts["data"]["contracts"]["nodes"] if c["ledger"])
+    export = await api.client.get(f"/ledgers/{contract}/export.csv", headers={"X-API-Key": key})
+    assert export.status_code == 200
+    tampered = await api.client.get(f"/ledgers/{contract}/export.csv", headers={"X-API-Key": key[:-2] + "00"})
+    assert tampered.status_code == 401
