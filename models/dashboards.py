@@ -13,11 +13,12 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import Counter, defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from enum import StrEnum
-from functools import lru_cache
+from functools import lru_cache, reduce
+from operator import or_
 from typing import Any, ClassVar, Protocol, TypeVar
 
 from pypika_tortoise.context import SqlContext
@@ -490,26 +491,26 @@ async def services(
     of a date range from the entries. A contractor's own figures come from its entries (a few of the city's).
     The distinct beneficiaries of a township or category breakdown filtered by catalogue item are counted on the
     entries too (the people bitmaps are kept per item, township or category, not per pair). A fixed number of
-    statements whatever the number of rows: at most six, plus one for the labels."""
+    statements whatever the number of rows: at most four, plus one for the labels."""
     span = f.calendar_span()
     if scope.district_wide(ServiceEntry):
         whole, edges = split_months(*span)
         groups = await _summary_figures(scope, f, whole, by) if whole is not None else {}
-        for edge in edges:
-            _merge(groups, await _entry_figures(scope, f, edge, by, people=False))
+        if edges:
+            _merge(groups, await _entry_figures(scope, f, edges, by, people=False))
         if people:
             if by in _PEOPLE_BY_ENTRY and f.catalogue_item is not None:
-                counts = await _entry_people(scope, f, span, by)
+                counts = await _entry_people(scope, f, [span], by)
             else:
                 counts = await _summary_people(scope, f, whole, by) if whole is not None else {}
-                for edge in edges:
-                    for key, persons in (await _entry_people(scope, f, edge, by)).items():
+                if edges:
+                    for key, persons in (await _entry_people(scope, f, edges, by)).items():
                         counts[key] = counts.get(key, BitMap()) | persons
             for key, persons in counts.items():
                 if persons or key in groups:
                     groups.setdefault(key, _Sums()).people = len(persons)
     else:
-        groups = await _entry_figures(scope, f, span, by, people=people)
+        groups = await _entry_figures(scope, f, [span], by, people=people)
     if by is None:
         groups = {"total": groups.get("total", _Sums())} if groups else {}
     labels = await _service_labels(scope, by, list(groups)) if by is not None else {"total": "合计"}
@@ -656,8 +657,10 @@ async def _summary_people(
     return {key: union(data) for key, data in maps.items()}
 
 
-def _entries_in(scope: Scope, f: DashboardFilter, span: Span) -> QuerySet[ServiceEntry]:
-    entries = scope(ServiceEntry).filter(**DashboardFilter(date_from=span[0], date_to=span[1]).dates("service_date"))
+def _entries_in(scope: Scope, f: DashboardFilter, spans: Sequence[Span]) -> QuerySet[ServiceEntry]:
+    """The caller's entries dated in any of ``spans`` (inclusive day ranges, either end open), filtered."""
+    within = [Q(**DashboardFilter(date_from=start, date_to=end).dates("service_date")) for start, end in spans]
+    entries = scope(ServiceEntry).filter(reduce(or_, within))
     if f.district is not None:
         entries = entries.filter(district_id=f.district)
     if f.catalogue_item is not None:
@@ -666,10 +669,10 @@ def _entries_in(scope: Scope, f: DashboardFilter, span: Span) -> QuerySet[Servic
 
 
 async def _entry_figures(
-    scope: Scope, f: DashboardFilter, span: Span, by: ServiceDimension | None, *, people: bool
+    scope: Scope, f: DashboardFilter, spans: Sequence[Span], by: ServiceDimension | None, *, people: bool
 ) -> dict[str, _Sums]:
-    """Figures straight from the entries of ``span`` (one grouped statement)."""
-    entries = _entries_in(scope, f, span)
+    """Figures straight from the entries of ``spans`` (one grouped statement)."""
+    entries = _entries_in(scope, f, spans)
     # Counting ``kind`` (never null) rather than ``id`` lets PostgreSQL answer from a covering index.
     measures: dict[str, Aggregate] = {
         "n": Count("kind", _filter=~Q(kind=EntryKind.REVERSAL)),
@@ -697,9 +700,11 @@ async def _entry_figures(
     }
 
 
-async def _entry_people(scope: Scope, f: DashboardFilter, span: Span, by: ServiceDimension | None) -> dict[str, BitMap]:
-    """The beneficiaries of ``span``'s standing entries per group, from the entries."""
-    entries = _entries_in(scope, f, span).filter(in_effect(), beneficiary_id__isnull=False)
+async def _entry_people(
+    scope: Scope, f: DashboardFilter, spans: Sequence[Span], by: ServiceDimension | None
+) -> dict[str, BitMap]:
+    """The beneficiaries of the standing entries of ``spans`` per group, from the entries (one statement)."""
+    entries = _entries_in(scope, f, spans).filter(in_effect(), beneficiary_id__isnull=False)
     group: tuple[str, ...] = () if by is None else (_GROUP[by],)
     if by is ServiceDimension.MONTH:
         entries = entries.annotate(month=YearMonth("service_date"))
