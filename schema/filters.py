@@ -58,6 +58,13 @@ def date_range(field: str, start: dt.date | None, end: dt.date | None) -> dict[s
     return out
 
 
+def year_span(year: int) -> tuple[dt.date, dt.date]:
+    """1 January and 31 December of ``year``; ``InvalidArgument`` unless a four-digit year."""
+    if not 1900 <= year <= 9999:
+        raise InvalidArgument("year 应为四位年份，例如 2025。")
+    return dt.date(year, 1, 1), dt.date(year, 12, 31)
+
+
 def district_code(code: str | None) -> dict[str, Any]:
     """Filter by district code (6 digits)."""
     if code is None:

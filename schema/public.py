@@ -39,7 +39,7 @@ from policies.scope import public_rows
 from schema import enums
 from schema.context import Info
 from schema.errors import InvalidArgument
-from schema.filters import date_range, district_code, pk_of, valid_credit_code
+from schema.filters import date_range, district_code, pk_of, valid_credit_code, year_span
 from schema.node import ChangeActionEnum
 from schema.pagination import After, Connection, First, encode_cursor, paginate
 from schema.relay import encode_id
@@ -56,11 +56,7 @@ RECORDS_PATH = "ocds/records/{code}.json"
 
 
 def _year(year: int | None) -> tuple[dt.date, dt.date] | None:
-    if year is None:
-        return None
-    if not 1900 <= year <= 9999:
-        raise InvalidArgument("year 应为四位年份，例如 2025。")
-    return dt.date(year, 1, 1), dt.date(year, 12, 31)
+    return None if year is None else year_span(year)
 
 
 # --- per-request loaders over the public rows -------------------------------------------------------------------

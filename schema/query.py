@@ -42,6 +42,7 @@ from schema.filters import (
     pk_of,
     valid_credit_code,
     valid_id_number,
+    year_span,
 )
 from schema.finance import FinanceQuery
 from schema.geography import District, Township
@@ -217,9 +218,8 @@ class Query(StaffingQuery, TrainingQuery, PublicQuery, DashboardQuery, FinanceQu
                 qs = qs.filter(catalogue_items__id=pk_of(filter.catalogue_item, "CatalogueItem"))
             qs = qs.filter(**date_range("signed_on", filter.signed_from, filter.signed_to))
             if filter.year is not None:
-                qs = qs.filter(
-                    service_start__gte=dt.date(filter.year, 1, 1), service_start__lte=dt.date(filter.year, 12, 31)
-                )
+                first, last = year_span(filter.year)
+                qs = qs.filter(service_start__gte=first, service_start__lte=last)
             if filter.overdue is not None:
                 qs = await _by_overdue(qs, want=filter.overdue)
         return await paginate(qs, first, after, converter(Contract))
