@@ -51,6 +51,7 @@ from api.auth import Authenticator, AuthError
 from models import Beneficiary, CatalogueItem, Contract, FundEntry, ServiceEntry
 from models import ledgers as rules
 from models.enums import AssistanceCategory, EntryKind, FundDirection, ServiceUnit
+from models.geography import DISTRICT_CODE_HINT, is_district_code
 from models.ledgers import FUNDS, SERVICE, FundRow, RowProblem, ServiceRow, Submission
 from models.rules import Problem, RuleViolation
 from models.timeutil import SHANGHAI
@@ -900,8 +901,8 @@ def district_export_route(authenticator: Authenticator, fmt: str) -> Callable[[R
         if isinstance(current, Response):
             return current
         code = request.query_params.get("district", "")
-        if not (len(code) == 6 and code.isdigit()):
-            return _refusal(400, "INVALID_ARGUMENT", "district 应为6位行政区划代码，例如 321202。")
+        if not is_district_code(code):
+            return _refusal(400, "INVALID_ARGUMENT", DISTRICT_CODE_HINT)
         if not allowed(principal, "export", "ledger", f"district:{code}"):
             return _refusal(403, "FORBIDDEN", "只有本区实施主体可以导出本区全部台账。")
         contracts = scoped(principal, Contract).filter(district_id=code)

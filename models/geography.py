@@ -10,6 +10,20 @@ from tortoise.models import Model
 from models.base import Owned
 from models.enums import CommunityKind, DistrictKind, TownshipKind
 
+#: What to write instead of a malformed code (the messages of every refusal of one).
+DISTRICT_CODE_HINT = "district 应为6位行政区划代码，例如 321202。"
+TOWNSHIP_CODE_HINT = "township 应为9位乡镇（街道）代码，例如 321202001。"
+
+
+def is_district_code(code: str) -> bool:
+    """The shape of a district's statistical division code: 6 digits (``321202``)."""
+    return len(code) == 6 and code.isdigit()
+
+
+def is_township_code(code: str) -> bool:
+    """The shape of a township's code: 9 digits (``321202001``)."""
+    return len(code) == 9 and code.isdigit()
+
 
 class District(Model, Owned):
     """A district-level purchasing entity: 各市（区）人民政府 or 泰州医药高新区管委会 (Art. 4)."""

@@ -21,6 +21,7 @@ from tortoise.transactions import in_transaction
 from models.base import CENT, MoneyField, Owned, TimestampedModel, money
 from models.crypto import SealedCharField
 from models.enums import AssistanceCategory, ChangeAction, ContractStatus, EntryKind, FundDirection, ServiceUnit
+from models.geography import is_township_code
 from models.history import record_change, snapshot
 from models.identifiers import IdentifierError, validate_id_number
 from models.rules import Actor, Problem, RuleViolation
@@ -564,7 +565,7 @@ def service_row_problems(row: ServiceRow, index: int, *, today: dt.date) -> list
     township = _clean(row.township)
     if not township:
         problems.append(_problem("REQUIRED", "乡镇代码不能为空。", "township", s, index))
-    elif not (len(township) == 9 and township.isdigit()):
+    elif not is_township_code(township):
         problems.append(_problem("INVALID", "乡镇代码应为9位数字，例如321202001。", "township", s, index))
     problems += _text(row.content, "content", "服务内容", s, index, required=True)
     problems += _positive(row.quantity, "quantity", "数量", "INVALID_QUANTITY", s, index)

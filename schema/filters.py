@@ -8,6 +8,7 @@ from typing import Any
 import strawberry
 from tortoise.models import Model
 
+from models.geography import DISTRICT_CODE_HINT, is_district_code
 from models.identifiers import IdentifierError, validate_id_number, validate_uscc
 from schema import enums
 from schema.base import REGISTRY
@@ -69,8 +70,8 @@ def district_code(code: str | None) -> dict[str, Any]:
     """Filter by district code (6 digits)."""
     if code is None:
         return {}
-    if not (len(code) == 6 and code.isdigit()):
-        raise InvalidArgument("district 应为6位行政区划代码，例如 321202。")
+    if not is_district_code(code):
+        raise InvalidArgument(DISTRICT_CODE_HINT)
     return {"district_id": code}
 
 

@@ -23,6 +23,7 @@ from models import PlanLine as PlanLineRow
 from models import PurchasePlan as PlanRow
 from models import contractors as contractor_rules
 from models import plans as plan_rules
+from models.geography import DISTRICT_CODE_HINT, is_district_code
 from models.rules import RuleViolation
 from models.timeutil import today
 from policies.principal import Principal
@@ -304,8 +305,8 @@ async def create_purchase_plan(
     """The implementing agency drafts its district's plan for a year (第九条第（一）项)."""
     principal = info.context.principal
     code = input.district.strip()
-    if not (len(code) == 6 and code.isdigit()):
-        error = _plan_error(PlanErrorCode.INVALID, "district 应为6位行政区划代码，例如 321202。", "district")
+    if not is_district_code(code):
+        error = _plan_error(PlanErrorCode.INVALID, DISTRICT_CODE_HINT, "district")
         return refused(CreatePurchasePlanPayload, error)
     if not await DistrictRow.filter(code=code).exists():
         return refused(CreatePurchasePlanPayload, _plan_error(_NOT_FOUND, "区不存在。", "district"))

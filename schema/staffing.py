@@ -27,6 +27,7 @@ from models import TrainingAttendance as AttendanceRow
 from models import staffing as rules
 from models.enums import Education as EducationValue
 from models.enums import StaffKind as StaffKindValue
+from models.geography import TOWNSHIP_CODE_HINT, is_township_code
 from models.timeutil import today
 from models.training import hours_by
 from policies.principal import Principal
@@ -68,8 +69,8 @@ def township_code(code: str | None) -> dict[str, str]:
     """Filter by township code (9 digits)."""
     if code is None:
         return {}
-    if not (len(code) == 9 and code.isdigit()):
-        raise InvalidArgument("township 应为9位乡镇（街道）代码，例如 321202001。")
+    if not is_township_code(code):
+        raise InvalidArgument(TOWNSHIP_CODE_HINT)
     return {"township_id": code}
 
 

@@ -30,6 +30,7 @@ from models import StaffMember as StaffMemberRow
 from models import Township as TownshipRow
 from models import staffing as staffing_rules
 from models.enums import SocialWorkQualification
+from models.geography import TOWNSHIP_CODE_HINT, is_township_code
 from models.rules import RuleViolation
 from models.timeutil import today
 from policies.principal import Principal
@@ -324,8 +325,8 @@ def _staffing_errors(exc: RuleViolation) -> list[StaffingError]:
 async def _township(principal: Principal, code: str, obj: str = "staffing") -> TownshipRow | StaffingError:
     """A township the caller may write ``obj`` of: INVALID code, NOT_FOUND, or FORBIDDEN (another district's)."""
     code = code.strip()
-    if not (len(code) == 9 and code.isdigit()):
-        return _error(StaffingErrorCode.INVALID, "township 应为9位乡镇（街道）代码，例如 321202001。", "township")
+    if not is_township_code(code):
+        return _error(StaffingErrorCode.INVALID, TOWNSHIP_CODE_HINT, "township")
     township = await TownshipRow.get_or_none(code=code)
     if township is None:
         return _error(StaffingErrorCode.NOT_FOUND, "乡镇（街道）不存在。", "township")

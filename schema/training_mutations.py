@@ -19,6 +19,7 @@ from models import District as DistrictRow
 from models import StaffMember as StaffMemberRow
 from models import TrainingSession as SessionRow
 from models import training as training_rules
+from models.geography import DISTRICT_CODE_HINT, is_district_code
 from models.rules import RuleViolation
 from models.timeutil import today
 from policies.enforcer import allowed
@@ -147,10 +148,8 @@ async def create_training_session(
             )
             return refused(TrainingSessionPayload, error)
     else:
-        if not (len(code) == 6 and code.isdigit()):
-            error = _training_error(
-                TrainingErrorCode.INVALID, "district 应为6位行政区划代码，例如 321202。", "district"
-            )
+        if not is_district_code(code):
+            error = _training_error(TrainingErrorCode.INVALID, DISTRICT_CODE_HINT, "district")
             return refused(TrainingSessionPayload, error)
         if not await DistrictRow.filter(code=code).exists():
             error = _training_error(TrainingErrorCode.NOT_FOUND, "区不存在。", "district")
