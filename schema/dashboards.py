@@ -25,15 +25,12 @@ from models.timeutil import today
 from policies.principal import Principal
 from policies.scope import district_wide, scoped
 from schema.context import Info
-from schema.errors import InvalidArgument
-from schema.filters import date_range, district_code, pk_of
+from schema.filters import BUDGET_YEARS, check_year, date_range, district_code, pk_of
 from schema.mutation_support import may_in_district
 from schema.relay import encode_id
 
 M = TypeVar("M", bound=Model)
 P = TypeVar("P")
-
-FIRST_YEAR, LAST_YEAR = 2000, 2100
 
 
 @strawberry.input(description="Conditions of a dashboard panel, combined with AND. 看板筛选条件。")
@@ -66,8 +63,7 @@ class DashboardFilter:
 def _filter(value: DashboardFilter | None) -> agg.DashboardFilter:
     if value is None:
         return agg.DashboardFilter()
-    if value.year is not None and not FIRST_YEAR <= value.year <= LAST_YEAR:
-        raise InvalidArgument(f"year 应在{FIRST_YEAR}至{LAST_YEAR}之间，当前为 {value.year}。")
+    check_year(value.year, BUDGET_YEARS)
     date_range("date", value.date_from, value.date_to)
     return agg.DashboardFilter(
         year=value.year,

@@ -59,10 +59,26 @@ def date_range(field: str, start: dt.date | None, end: dt.date | None) -> dict[s
     return out
 
 
+#: The budget years a plan can have (dashboards and the finance view refuse others).
+BUDGET_YEARS = (2000, 2100)
+
+
+def check_year(year: int | None, years: tuple[int, int] = (1900, 9999)) -> int | None:
+    """``year`` (or ``None``) when within ``years`` (inclusive; by default any four-digit year, so a date can
+    hold it), else ``InvalidArgument``."""
+    if year is None:
+        return None
+    first, last = years
+    if not first <= year <= last:
+        if years == (1900, 9999):
+            raise InvalidArgument(f"year 应为四位年份，当前为 {year}。")
+        raise InvalidArgument(f"year 应在{first}至{last}之间，当前为 {year}。")
+    return year
+
+
 def year_span(year: int) -> tuple[dt.date, dt.date]:
     """1 January and 31 December of ``year``; ``InvalidArgument`` unless a four-digit year."""
-    if not 1900 <= year <= 9999:
-        raise InvalidArgument("year 应为四位年份，例如 2025。")
+    check_year(year)
     return dt.date(year, 1, 1), dt.date(year, 12, 31)
 
 

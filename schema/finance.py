@@ -37,13 +37,12 @@ from schema.base import converter
 from schema.context import Info
 from schema.contracts import Acceptance, Contract, Payment
 from schema.errors import InvalidArgument, InvalidCursor
-from schema.filters import date_range, district_code, pk_of
+from schema.filters import BUDGET_YEARS, check_year, date_range, district_code, pk_of
 from schema.pagination import FIRST_DESCRIPTION, PageInfo, check_first
 
 T = TypeVar("T")
 C = TypeVar("C")
 
-FIRST_YEAR, LAST_YEAR = 2000, 2100
 MAX_STATES = len(enums.ContractStatus)
 
 
@@ -260,9 +259,7 @@ def _filtered(principal: Principal, spec: _Spec, f: FilingFilter | None) -> Quer
     if f is None:
         return qs
     qs = qs.filter(**district_code(f.district))
-    if f.year is not None:
-        if not FIRST_YEAR <= f.year <= LAST_YEAR:
-            raise InvalidArgument(f"year 应在{FIRST_YEAR}至{LAST_YEAR}之间，当前为 {f.year}。")
+    if check_year(f.year, BUDGET_YEARS) is not None:
         qs = qs.filter(**{f"{spec.via}project__plan__year": f.year})
     qs = qs.filter(**date_range(spec.window, f.date_from, f.date_to))
     if f.contractor is not None:

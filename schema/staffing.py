@@ -37,7 +37,7 @@ from schema.base import converter, load_children, load_one, model_type
 from schema.context import Info
 from schema.contractors import Contractor
 from schema.errors import InvalidArgument
-from schema.filters import district_code
+from schema.filters import check_year, district_code
 from schema.geography import Community, District, Township
 from schema.mutation_support import may_in_district
 from schema.node import Node
@@ -72,13 +72,6 @@ def township_code(code: str | None) -> dict[str, str]:
     if not is_township_code(code):
         raise InvalidArgument(TOWNSHIP_CODE_HINT)
     return {"township_id": code}
-
-
-def check_year(year: int | None) -> int | None:
-    """A plausible calendar year (or ``None``)."""
-    if year is not None and not 1900 <= year <= 9999:
-        raise InvalidArgument(f"year 应为四位年份，当前为 {year}。")
-    return year
 
 
 OnArg = Annotated[

@@ -16,11 +16,11 @@ from policies.scope import scoped
 from schema import enums
 from schema.base import converter, load_children, load_one, model_type
 from schema.context import Info
-from schema.filters import district_code
+from schema.filters import check_year, district_code
 from schema.geography import District
 from schema.node import Node
 from schema.pagination import After, Connection, First, paginate
-from schema.staffing import DistrictArg, StaffMember, YearArg, check_year
+from schema.staffing import DistrictArg, StaffMember, YearArg
 
 
 @model_type(SessionRow)
