@@ -7,13 +7,13 @@ from typing import Any
 import strawberry
 from graphql import GraphQLError
 from graphql.validation import NoSchemaIntrospectionCustomRule
-from strawberry.extensions import AddValidationRules, MaxAliasesLimiter, MaxTokensLimiter, QueryDepthLimiter
+from strawberry.extensions import AddValidationRules, MaxAliasesLimiter, QueryDepthLimiter
 from strawberry.schema.config import StrawberryConfig
 
 from schema import contracts, ledgers, plans, procurement  # noqa: F401 - register types for node(id:)
 from schema.auth import PasswordChangeGate
 from schema.base import REGISTRY
-from schema.extensions import MaskUnexpectedErrors, QueryCost
+from schema.extensions import MaskUnexpectedErrors, ParseLimits, QueryCost
 from schema.mutation import Mutation
 from schema.query import Query
 
@@ -43,7 +43,7 @@ def build_schema(*, introspection: bool = True, extensions: tuple[Any, ...] = ()
         extensions=[
             lambda: QueryDepthLimiter(max_depth=MAX_DEPTH),
             lambda: MaxAliasesLimiter(max_alias_count=MAX_ALIASES),
-            lambda: MaxTokensLimiter(max_token_count=MAX_TOKENS),
+            lambda: ParseLimits(max_tokens=MAX_TOKENS),
             QueryCost,
             PasswordChangeGate,
             MaskUnexpectedErrors,
