@@ -19,7 +19,7 @@ from api.db import tortoise_config
 from api.graphql import Authenticate, JiuzhuGraphQL
 from api.ledger_files import ledger_routes
 from api.middleware import BodyLimit, SecurityHeaders
-from api.observability import OperationMetrics, RequestContext, metrics
+from api.observability import OperationMetrics, RequestContext, metrics_endpoint
 from api.ocds import routes as ocds_routes
 from models.crypto import SealError, is_sealed, unseal
 from models.crypto import configure as seal_with
@@ -99,7 +99,12 @@ def create_app(settings: Settings | None = None) -> Starlette:
             Route("/healthz", healthz),
             Route("/readyz", readyz),
             Route("/schema.graphql", schema_sdl),
-            Route("/metrics", metrics),
+            Route(
+                "/metrics",
+                metrics_endpoint(
+                    production=settings.production, token=settings.metrics_token, allow=settings.metrics_allow
+                ),
+            ),
             Route("/graphql", Authenticate(graphql, authenticator), methods=["GET", "POST"]),
             # Public OCDS export (issue 6): release and record packages of published procurement projects.
             *ocds_routes,

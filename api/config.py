@@ -10,18 +10,22 @@
 | ``PORT`` / ``HOST`` | where ``jiuzhu serve`` listens | ``8000`` / ``127.0.0.1`` |
 | ``JIUZHU_CORS_ORIGINS`` | comma-separated browser origins allowed to call the API | none |
 | ``JIUZHU_MAX_BODY_BYTES`` | largest request body accepted | ``1048576`` (1 MiB) |
+| ``JIUZHU_METRICS_TOKEN`` | production: ``/metrics`` answers ``Authorization: Bearer <this>`` (16+ characters) | none |
+| ``JIUZHU_METRICS_ALLOW`` | production: comma-separated IPs/CIDRs that may read ``/metrics`` (else 404) | none |
 """
 
 from __future__ import annotations
 
 import os
 from dataclasses import dataclass
+from ipaddress import IPv4Network, IPv6Network, ip_network
 from typing import Literal
 
 from models.crypto import DEV_DATA_KEY, parse_key
 
 DEV_SECRET = "jiuzhu-development-secret-do-not-use-in-production"
 MIN_SECRET_LENGTH = 32
+MIN_METRICS_TOKEN_LENGTH = 16
 
 
 class ConfigError(RuntimeError):
@@ -41,6 +45,9 @@ class Settings:
     cors_origins: tuple[str, ...] = ()
     max_body_bytes: int = 1024 * 1024
     data_key: str = DEV_DATA_KEY
+    #: Who may read ``/metrics`` in production (development serves it to anyone).
+    metrics_token: str = ""
+    metrics_allow: tuple[IPv4Network | IPv6Network, ...] = ()
 
     @property
     def production(self) -> bool:
@@ -104,7 +111,30 @@ def load_settings() -> Settings:
         cors_origins=_origins(os.environ.get("JIUZHU_CORS_ORIGINS", "")),
         max_body_bytes=_int("JIUZHU_MAX_BODY_BYTES", 1024 * 1024),
         data_key=os.environ.get("JIUZHU_DATA_KEY", "").strip() or (DEV_DATA_KEY if mode == "development" else ""),
+        metrics_token=_metrics_token(os.environ.get("JIUZHU_METRICS_TOKEN", "")),
+        metrics_allow=_networks("JIUZHU_METRICS_ALLOW", os.environ.get("JIUZHU_METRICS_ALLOW", "")),
     )
+
+
+def _metrics_token(raw: str) -> str:
+    token = raw.strip()
+    if token and len(token) < MIN_METRICS_TOKEN_LENGTH:
+        raise ConfigError(
+            f"JIUZHU_METRICS_TOKEN has {len(token)} characters; it needs at least {MIN_METRICS_TOKEN_LENGTH}."
+        )
+    return token
+
+
+def _networks(name: str, raw: str) -> tuple[IPv4Network | IPv6Network, ...]:
+    networks = []
+    for part in (p.strip() for p in raw.split(",")):
+        if not part:
+            continue
+        try:
+            networks.append(ip_network(part, strict=False))
+        except ValueError as exc:
+            raise ConfigError(f"{name} must list IP addresses or networks like 10.0.0.0/8, got {part!r}.") from exc
+    return tuple(networks)
 
 
 def _origins(raw: str) -> tuple[str, ...]:

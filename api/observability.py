@@ -7,17 +7,30 @@ with ``PROMETHEUS_MULTIPROC_DIR`` set, which prometheus-client aggregates across
 from __future__ import annotations
 
 import contextvars
+import hmac
 import json
 import logging
+import os
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Awaitable, Callable, Iterator
+from ipaddress import IPv4Network, IPv6Network, ip_address
 from typing import Any
 
+from graphql import (
+    DocumentNode,
+    FieldNode,
+    FragmentDefinitionNode,
+    FragmentSpreadNode,
+    GraphQLSchema,
+    InlineFragmentNode,
+    OperationDefinitionNode,
+    SelectionSetNode,
+)
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Histogram, generate_latest
 from prometheus_client import multiprocess as prometheus_multiprocess
-from starlette.requests import Request
-from starlette.responses import Response
+from starlette.requests import ClientDisconnect, Request
+from starlette.responses import PlainTextResponse, Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from strawberry.extensions import SchemaExtension
 
@@ -38,6 +51,8 @@ GRAPHQL_LATENCY = Histogram(
     ["operation"],
     buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5),
 )
+#: Status recorded for a request whose client disconnected before it was answered (nginx's convention).
+CLIENT_CLOSED = 499
 KNOWN_ROUTES = ("/graphql", "/healthz", "/readyz", "/metrics", "/schema.graphql", "/ledgers", "/ocds")
 
 
@@ -111,6 +126,9 @@ class RequestContext:
 
         try:
             await self.app(scope, receive, send_with_id)
+        except ClientDisconnect:
+            # The client went away while its body was being read: nothing to answer, nothing went wrong here.
+            status = CLIENT_CLOSED
         finally:
             elapsed = time.perf_counter() - start
             route = _route(scope.get("path", ""))
@@ -130,19 +148,62 @@ class RequestContext:
 
 
 class OperationMetrics(SchemaExtension):
-    """Counts and times GraphQL operations by name, with their outcome (ok / error)."""
+    """Counts and times GraphQL operations, with their outcome (ok / error).
+
+    The ``operation`` label is never a name the client chose (that would let any caller grow ``/metrics``
+    without bound): it is the first root field of the operation when the schema has that field, else
+    ``other``. So the series are bounded by the schema: root fields × operation types × outcomes.
+    """
 
     def on_operation(self) -> Iterator[None]:
         """Time the whole operation."""
         start = time.perf_counter()
         yield
         ctx = self.execution_context
-        name = (ctx.operation_name or "anonymous")[:64]
-        kind = ctx.operation_type.value if ctx.operation_type else "unknown"
+        kind, label = operation_labels(ctx.schema._schema, ctx.graphql_document, ctx.operation_name)
         result = ctx.result
         errors = getattr(result, "errors", None) or ctx.pre_execution_errors
-        GRAPHQL_OPERATIONS.labels(name, kind, "error" if errors else "ok").inc()
-        GRAPHQL_LATENCY.labels(name).observe(time.perf_counter() - start)
+        GRAPHQL_OPERATIONS.labels(label, kind, "error" if errors else "ok").inc()
+        GRAPHQL_LATENCY.labels(label).observe(time.perf_counter() - start)
+
+
+def operation_labels(schema: GraphQLSchema, document: DocumentNode | None, name: str | None) -> tuple[str, str]:
+    """(operation type, root field) of the operation a request runs, each from a set bounded by the schema:
+    ``unknown`` / ``other`` for a document that did not parse or names no single operation."""
+    if document is None:
+        return "unknown", "other"
+    operations = [d for d in document.definitions if isinstance(d, OperationDefinitionNode)]
+    if name:
+        operations = [o for o in operations if o.name is not None and o.name.value == name]
+    if len(operations) != 1:
+        return "unknown", "other"
+    operation = operations[0]
+    root = schema.get_root_type(operation.operation)
+    fragments = {d.name.value: d for d in document.definitions if isinstance(d, FragmentDefinitionNode)}
+    field = _first_field(operation.selection_set, fragments)
+    known = root is not None and field is not None and (field in root.fields or field in INTROSPECTION_FIELDS)
+    return operation.operation.value, field if known and field is not None else "other"
+
+
+INTROSPECTION_FIELDS = frozenset({"__typename", "__schema", "__type"})
+
+
+def _first_field(selection_set: SelectionSetNode, fragments: dict[str, FragmentDefinitionNode]) -> str | None:
+    """Name of the first field of a selection set, looking into (at most 10) fragments on the way."""
+    pending = [selection_set]
+    for _ in range(10):
+        if not pending:
+            break
+        for selection in pending.pop().selections:
+            if isinstance(selection, FieldNode):
+                return selection.name.value
+            if isinstance(selection, InlineFragmentNode):
+                pending.append(selection.selection_set)
+                break
+            if isinstance(selection, FragmentSpreadNode) and selection.name.value in fragments:
+                pending.append(fragments[selection.name.value].selection_set)
+                break
+    return None
 
 
 def set_caller(username: str) -> None:
@@ -150,12 +211,34 @@ def set_caller(username: str) -> None:
     CALLER.set(username)
 
 
-async def metrics(_: Request) -> Response:
-    """Prometheus exposition (multiprocess-aware)."""
-    import os
+def metrics_endpoint(
+    *, production: bool, token: str = "", allow: tuple[IPv4Network | IPv6Network, ...] = ()
+) -> Callable[[Request], Awaitable[Response]]:
+    """The ``/metrics`` route. In production it answers only a ``Bearer`` token equal to ``token`` or a client
+    address inside ``allow`` (``JIUZHU_METRICS_TOKEN`` / ``JIUZHU_METRICS_ALLOW``), and 404 to anyone else, as
+    if there were no such page; in development it is open."""
 
-    if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
-        registry = CollectorRegistry()
-        prometheus_multiprocess.MultiProcessCollector(registry)
-        return Response(generate_latest(registry), media_type=CONTENT_TYPE_LATEST)
-    return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
+    def permitted(request: Request) -> bool:
+        if not production:
+            return True
+        scheme, _, given = request.headers.get("authorization", "").partition(" ")
+        if token and scheme.lower() == "bearer" and hmac.compare_digest(given.strip().encode(), token.encode()):
+            return True
+        host = request.client.host if request.client else ""
+        try:
+            address = ip_address(host)
+        except ValueError:
+            return False
+        return any(address in network for network in allow)
+
+    async def metrics(request: Request) -> Response:
+        """Prometheus exposition (multiprocess-aware)."""
+        if not permitted(request):
+            return PlainTextResponse("Not Found", status_code=404)
+        if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+            registry = CollectorRegistry()
+            prometheus_multiprocess.MultiProcessCollector(registry)
+            return Response(generate_latest(registry), media_type=CONTENT_TYPE_LATEST)
+        return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
+
+    return metrics
