@@ -13,6 +13,7 @@ from strawberry.asgi import GraphQL
 from api.auth import Authenticator, AuthError
 from api.observability import set_caller
 from policies.principal import Principal
+from schema import MAX_DOCUMENT_CHARS
 from schema.context import Context
 
 PRINCIPAL_KEY = "jiuzhu.principal"
@@ -34,8 +35,8 @@ class BadRequest(Exception):
 
 class JiuzhuGraphQL(GraphQL[Context, None]):
     """Strawberry's ASGI app with our context, and a request body checked once at the edge: valid UTF-8,
-    valid JSON, and no lone surrogate (``"\\ud800"``) in any string of it (query, variables, operation name),
-    which no database, hash or export could encode later."""
+    valid JSON, a document of at most ``MAX_DOCUMENT_CHARS`` characters, and no lone surrogate (``"\\ud800"``)
+    in any string of it (query, variables, operation name), which no database, hash or export could encode."""
 
     def __init__(self, *args: Any, authenticator: Authenticator, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -63,6 +64,12 @@ class JiuzhuGraphQL(GraphQL[Context, None]):
             ) from None
         except RecursionError:
             raise BadRequest("BAD_REQUEST", "请求内容的 JSON 嵌套层级过深。") from None
+        query = value.get("query") if isinstance(value, dict) else None
+        if isinstance(query, str) and len(query) > MAX_DOCUMENT_CHARS:
+            raise BadRequest(
+                "QUERY_TOO_LARGE",
+                f"查询文档过长（{len(query)} 个字符，上限 {MAX_DOCUMENT_CHARS}）。长文本请通过变量（variables）传递。",
+            )
         if not valid_text(value):
             raise BadRequest(
                 "INVALID_TEXT", "请求中含有无效的 Unicode 字符（孤立的代理码位，如 \\ud800），请检查文本的编码。"

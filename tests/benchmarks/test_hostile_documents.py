@@ -57,6 +57,12 @@ HOSTILE: dict[str, str] = {
     "nesting: 190 selection sets deep": deep_braces(190),
     "nesting: 190-deep list value": deep_list(190),
     "directives: 560 x @include": "{ me " + "@include(if: true) " * 560 + "{ username } }",
+    "60 kB string literal": '{ node(id: "' + "x" * 60_000 + '") { id } }',
+    "60 kB of comments": "# " + "x" * 60_000 + "\n{ me { username } }",
+    "1 MB string literal": '{ node(id: "' + "x" * 1_000_000 + '") { id } }',
+    "1 MB of comments": "# " + "x" * 1_000_000 + "\n{ me { username } }",
+    "500 kB of blank lines": "\n" * 500_000 + "{ me { username } }",
+    "unknown directives: 990": "{ me " + " ".join(f"@d{i}" for i in range(990)) + " { username } }",
     "variables: 990 declared": "query(" + " ".join(f"$v{i}: Int" for i in range(990)) + ") { me { username } }",
 }
 

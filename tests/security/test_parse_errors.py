@@ -4,9 +4,11 @@ extension read the operation type of a document that had failed to parse."""
 
 from __future__ import annotations
 
+import time
+
 import pytest
 
-from schema import MAX_TOKENS
+from schema import MAX_DOCUMENT_CHARS, MAX_TOKENS
 from tests.helpers import Api
 from tests.security.support import call, error_codes
 
@@ -56,3 +58,17 @@ async def test_parse_failures_are_counted_without_a_client_name(api: Api) -> Non
     metrics = (await api.client.get("/metrics")).text
     assert 'jiuzhu_graphql_operations_total{operation="other",outcome="error",type="unknown"}' in metrics
     assert "BrokenNameFromClient" not in metrics
+
+
+async def test_document_over_the_character_limit_is_refused_before_parsing(api: Api) -> None:
+    """The parser reads strings and comments a character at a time: 1 MB of comment cost 120 ms of CPU."""
+    for document in ("# " + "x" * 1_000_000 + "\n{ me { username } }", '{ node(id: "' + "x" * 900_000 + '") { id } }'):
+        start = time.process_time()
+        response = await api.client.post("/graphql", json={"query": document})
+        assert time.process_time() - start < 0.1
+        assert response.status_code == 400
+        [error] = response.json()["errors"]
+        assert error["extensions"]["code"] == "QUERY_TOO_LARGE"
+        assert str(MAX_DOCUMENT_CHARS) in error["message"]
+    within = "# " + "x" * (MAX_DOCUMENT_CHARS - 100) + "\n{ districts(first: 1) { totalCount } }"
+    assert (await call(api, within))["data"]["districts"]["totalCount"] == 7
