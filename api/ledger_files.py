@@ -29,7 +29,7 @@ import os
 import re
 import tempfile
 import zipfile
-from collections.abc import AsyncIterator, Callable, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from typing import Any
@@ -44,10 +44,10 @@ from starlette.datastructures import UploadFile
 from starlette.formparsers import MultiPartException
 from starlette.requests import Request
 from starlette.responses import FileResponse, JSONResponse, Response, StreamingResponse
-from starlette.routing import Route
+from starlette.routing import Route, request_response
 from starlette.types import Message
 
-from api.auth import Authenticator, AuthError
+from api.auth import Authenticator, AuthError, Gate, principal_of, www_authenticate
 from models import Beneficiary, CatalogueItem, Contract, FundEntry, ServiceEntry
 from models import ledgers as rules
 from models.enums import AssistanceCategory, EntryKind, FundDirection, ServiceUnit
@@ -141,27 +141,22 @@ STATUS_OF = {
 }
 
 
-async def _principal(authenticator: Authenticator, request: Request, *, required: bool) -> Principal | Response:
-    try:
-        principal = await authenticator.authenticate_headers(
-            request.headers.get("authorization"), request.headers.get("x-api-key")
-        )
-    except AuthError as exc:
-        return JSONResponse(
-            {"ok": False, "errors": [{"code": exc.code, "reason": exc.message}]},
-            status_code=401,
-            headers={"WWW-Authenticate": 'Bearer realm="jiuzhu", error="invalid_token"'},
-        )
-    if required and not principal.authenticated:
-        return JSONResponse(
-            {
-                "ok": False,
-                "errors": [{"code": "UNAUTHENTICATED", "reason": "请先登录（Authorization: Bearer <令牌>）。"}],
-            },
-            status_code=401,
-            headers={"WWW-Authenticate": 'Bearer realm="jiuzhu"'},
-        )
-    return principal
+def _refuse_caller(error: AuthError) -> Response:
+    """A refusal of the :class:`~api.auth.Gate` in this module's JSON shape (same codes as ``/graphql``)."""
+    return JSONResponse(
+        {"ok": False, "errors": [{"code": error.code, "reason": error.message}]},
+        status_code=error.status,
+        headers=www_authenticate(error),
+    )
+
+
+def _gated(endpoint: Callable[[Request, Principal], Awaitable[Response]], authenticator: Authenticator) -> Gate:
+    """``endpoint`` behind the one gate: only a signed-in caller past the forced password change reaches it."""
+
+    async def call(request: Request) -> Response:
+        return await endpoint(request, principal_of(request.scope))
+
+    return Gate(request_response(call), authenticator, _refuse_caller)
 
 
 # --- template ----------------------------------------------------------------------------------------------------
@@ -562,13 +557,10 @@ def _rejected(errors: list[dict[str, Any]], status: int = 422, **extra: Any) -> 
     )
 
 
-def import_route(authenticator: Authenticator) -> Callable[[Request], Any]:
+def import_route(authenticator: Authenticator) -> Gate:
     """``POST /ledgers/{contract}/import``."""
 
-    async def import_ledger(request: Request) -> Response:
-        principal = await _principal(authenticator, request, required=True)
-        if isinstance(principal, Response):
-            return principal
+    async def import_ledger(request: Request, principal: Principal) -> Response:
         declared = request.headers.get("content-length")
         too_large = f"文件过大（上限 {MAX_IMPORT_BYTES // (1024 * 1024)} MB）。"
         if declared is not None and (not declared.isdigit() or int(declared) > MAX_IMPORT_BYTES):
@@ -639,7 +631,7 @@ def import_route(authenticator: Authenticator) -> Callable[[Request], Any]:
             headers["Idempotent-Replayed"] = "true"
         return JSONResponse(body_out, headers=headers)
 
-    return import_ledger
+    return _gated(import_ledger, authenticator)
 
 
 # --- export --------------------------------------------------------------------------------------------------------
@@ -857,13 +849,10 @@ def _view(request: Request) -> bool | Response:
     return view == "current"
 
 
-def contract_export_route(authenticator: Authenticator, fmt: str) -> Callable[[Request], Any]:
+def contract_export_route(authenticator: Authenticator, fmt: str) -> Gate:
     """``GET /ledgers/{contract}/export.xlsx|.csv``: one ledger, what the caller may read of it."""
 
-    async def export_contract(request: Request) -> Response:
-        principal = await _principal(authenticator, request, required=True)
-        if isinstance(principal, Response):
-            return principal
+    async def export_contract(request: Request, principal: Principal) -> Response:
         current = _view(request)
         if isinstance(current, Response):
             return current
@@ -887,16 +876,13 @@ def contract_export_route(authenticator: Authenticator, fmt: str) -> Callable[[R
             return _refusal(404, "NOT_FOUND", "无权访问该类台账记录。")
         return _csv(export, f"{name}-{'资金' if funds else '服务'}.csv", funds)
 
-    return export_contract
+    return _gated(export_contract, authenticator)
 
 
-def district_export_route(authenticator: Authenticator, fmt: str) -> Callable[[Request], Any]:
+def district_export_route(authenticator: Authenticator, fmt: str) -> Gate:
     """``GET /ledgers/export.xlsx|.csv?district=…``: every ledger of a district, for its implementing agency."""
 
-    async def export_district(request: Request) -> Response:
-        principal = await _principal(authenticator, request, required=True)
-        if isinstance(principal, Response):
-            return principal
+    async def export_district(request: Request, principal: Principal) -> Response:
         current = _view(request)
         if isinstance(current, Response):
             return current
@@ -919,7 +905,7 @@ def district_export_route(authenticator: Authenticator, fmt: str) -> Callable[[R
         funds = request.query_params.get("entries", "service") == "fund"
         return _csv(export, f"{name}-{'资金' if funds else '服务'}.csv", funds)
 
-    return export_district
+    return _gated(export_district, authenticator)
 
 
 _TEMPLATE: bytes | None = None
@@ -934,7 +920,7 @@ async def template(_: Request) -> Response:
 
 
 def ledger_routes(authenticator: Authenticator) -> list[Route]:
-    """The workbook routes, authenticated like ``/graphql``."""
+    """The workbook routes: the template is public (no data in it); the others pass the gate of ``/graphql``."""
     return [
         Route("/ledgers/template.xlsx", template, methods=["GET"]),
         Route("/ledgers/export.xlsx", district_export_route(authenticator, "xlsx"), methods=["GET"]),
