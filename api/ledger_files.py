@@ -37,6 +37,8 @@ from urllib.parse import quote
 
 import anyio
 from openpyxl import Workbook, load_workbook
+from openpyxl.cell import WriteOnlyCell
+from openpyxl.cell.cell import ERROR_CODES, ILLEGAL_CHARACTERS_RE
 from openpyxl.utils.datetime import from_excel
 from openpyxl.worksheet.datavalidation import DataValidation
 from starlette.background import BackgroundTask
@@ -124,6 +126,50 @@ UNITS = _aliases(UNIT_LABELS, {"时": ServiceUnit.HOURS, "人次": ServiceUnit.V
 DIRECTIONS = _aliases(DIRECTION_LABELS, {"收": FundDirection.RECEIVED, "支": FundDirection.SPENT})
 
 
+# --- cells as every file written here holds them -------------------------------------------------------------------
+
+#: First characters that make Excel, WPS or LibreOffice read a cell as a formula (OWASP "CSV injection": ``=``,
+#: ``+``, ``-``, ``@``, tab, carriage return; and the full-width forms a Chinese input method types).
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r", "＝", "＋", "－", "＠")
+#: What replaces a character XML 1.0 cannot hold (C0 controls but tab, newline, carriage return).
+REPLACEMENT = "\ufffd"
+
+
+def export_value(value: Any) -> Any:
+    """A value as every export (CSV and XLSX, contract and district, current and history) and the template
+    write it: text loses the characters XML 1.0 forbids (each becomes U+FFFD, so one stored control character
+    cannot break a whole workbook) and, when its first character would start a formula, gains a leading ``'``
+    so the spreadsheet shows it as text; numbers, dates and empty cells stay as they are (a negative amount is
+    a number, not a formula). The importer takes that ``'`` off again (:func:`_unquoted`)."""
+    if not isinstance(value, str):
+        return value
+    text = ILLEGAL_CHARACTERS_RE.sub(REPLACEMENT, value)
+    return "'" + text if text.startswith(FORMULA_STARTS) else text
+
+
+def _xlsx_row(ws: Any, values: Sequence[Any]) -> list[Any]:
+    """One row of :func:`export_value` values for ``ws.append`` (write-only or not), every text a string cell:
+    openpyxl would write a text starting with ``=`` as a formula and ``#N/A`` as an error value, so such a text
+    goes in a cell typed explicitly as a string (the others are typed as strings by openpyxl already; building a
+    cell for every text would slow a 100,000-row export by a third)."""
+    row: list[Any] = []
+    for value in values:
+        value = export_value(value)
+        if isinstance(value, str) and (value.startswith("=") or value in ERROR_CODES):
+            cell = WriteOnlyCell(ws, value)
+            cell.data_type = "s"
+            value = cell
+        row.append(value)
+    return row
+
+
+def _unquoted(text: str) -> str:
+    """An exported text read back: the ``'`` :func:`export_value` put before a formula character comes off."""
+    if text.startswith("'") and text[1:].startswith(FORMULA_STARTS):
+        return text[1:].strip()
+    return text
+
+
 # --- responses ---------------------------------------------------------------------------------------------------
 
 
@@ -188,7 +234,7 @@ def build_template() -> bytes:
     wb = Workbook()
     ws = wb.active
     ws.title = SERVICE_SHEET
-    ws.append(list(SERVICE_COLUMNS))
+    ws.append(_xlsx_row(ws, list(SERVICE_COLUMNS)))
     ws.freeze_panes = "A2"
     widths = [12, 12, 22, 12, 20, 12, 30, 8, 8, 16, 24, 8, 30]
     for index, width in enumerate(widths):
@@ -202,18 +248,19 @@ def build_template() -> bytes:
         check.add(f"{letter}2:{letter}{last}")
         ws.add_data_validation(check)
     funds = wb.create_sheet(FUND_SHEET)
-    funds.append(list(FUND_COLUMNS))
+    funds.append(_xlsx_row(funds, list(FUND_COLUMNS)))
     funds.freeze_panes = "A2"
     funds.column_dimensions["E"].number_format = "@"
     check = DataValidation(type="list", formula1='"' + ",".join(DIRECTION_LABELS.values()) + '"', allow_blank=True)
     check.add(f"C2:C{rules.MAX_IMPORT_ROWS + 1}")
     funds.add_data_validation(check)
     guide = wb.create_sheet(GUIDE_SHEET)
-    guide.append(["列", "是否必填", "说明"])
+    guide.append(_xlsx_row(guide, ["列", "是否必填", "说明"]))
     for line in GUIDE:
-        guide.append(list(line))
+        guide.append(_xlsx_row(guide, list(line)))
     guide.append([])
-    guide.append(["", "", f"每个工作表最多{rules.MAX_IMPORT_ROWS}行，文件最大20MB；任何一行有误则整份文件不写入。"])
+    last_line = ["", "", f"每个工作表最多{rules.MAX_IMPORT_ROWS}行，文件最大20MB；任何一行有误则整份文件不写入。"]
+    guide.append(_xlsx_row(guide, last_line))
     guide.column_dimensions["A"].width = 22
     guide.column_dimensions["C"].width = 80
     out = io.BytesIO()
@@ -250,7 +297,7 @@ def _text(value: Any) -> str | None:
         return str(int(value))
     if isinstance(value, dt.datetime | dt.date):
         return value.isoformat()
-    text = str(value).strip()
+    text = _unquoted(str(value).strip())
     return text or None
 
 
@@ -787,7 +834,7 @@ async def _chunks(qs: Any, columns: Sequence[str], current: bool) -> AsyncIterat
 
 def _append(ws: Any, lines: list[list[Any]]) -> None:
     for line in lines:
-        ws.append(line)
+        ws.append(_xlsx_row(ws, line))
 
 
 async def _xlsx(export: _Export, filename: str) -> Response:
@@ -795,12 +842,12 @@ async def _xlsx(export: _Export, filename: str) -> Response:
     wb = Workbook(write_only=True)
     if export.service_qs is not None:
         ws = wb.create_sheet(SERVICE_SHEET)
-        ws.append(export.service_header())
+        _append(ws, [export.service_header()])
         async for lines in export.service_chunks():
             await anyio.to_thread.run_sync(_append, ws, lines)
     if export.fund_qs is not None:
         ws = wb.create_sheet(FUND_SHEET)
-        ws.append(export.fund_header())
+        _append(ws, [export.fund_header()])
         async for lines in export.fund_chunks():
             await anyio.to_thread.run_sync(_append, ws, lines)
     handle, path = tempfile.mkstemp(suffix=".xlsx", prefix="ledger-export-")
@@ -819,7 +866,10 @@ def _csv_text(lines: list[list[Any]]) -> str:
     writer = csv.writer(out)
     for line in lines:
         writer.writerow(
-            ["" if v is None else (v.isoformat(sep=" ") if isinstance(v, dt.datetime) else v) for v in line]
+            [
+                "" if v is None else (v.isoformat(sep=" ") if isinstance(v, dt.datetime) else v)
+                for v in map(export_value, line)
+            ]
         )
     return out.getvalue()
 
