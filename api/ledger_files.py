@@ -15,9 +15,12 @@ Clerks keep ledgers in Excel; these routes meet them there, with the same rules 
 - ``GET  /ledgers/export.xlsx?district=321202`` / ``export.csv`` — every ledger of a district, for its
   implementing agency (policy ``export`` on ``ledger``).
 
-Exports list only rows the caller may read (``policies.scope.scoped``) and mask ID numbers exactly as the API
-does (:func:`schema.ledgers.sees_pii`). Large files stream: openpyxl write-only/read-only modes, rows read in
-keyset chunks, the CPU-bound work in a worker thread so the event loop keeps serving.
+Every route but the template passes the authentication gate of ``/graphql`` (:class:`api.auth.Gate`). Exports
+list only rows the caller may read (``policies.scope.scoped``) and mask ID numbers exactly as the API does
+(:func:`schema.ledgers.sees_pii`); every cell written goes through :func:`export_value` (no text can start a
+formula, no stored control character can break a workbook). An upload that cannot be parsed, whatever the
+reason, is ``UNREADABLE_FILE`` (422) and writes nothing. Large files stream: openpyxl write-only/read-only
+modes, rows read in keyset chunks, the CPU-bound work in a worker thread so the event loop keeps serving.
 """
 
 from __future__ import annotations
@@ -25,6 +28,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
+import logging
 import os
 import re
 import tempfile
@@ -64,6 +68,8 @@ from schema.ledger_mutations import in_contractor_domains, writable_ledger
 from schema.ledgers import sees_pii
 from schema.mutation_support import actor_of, visible_row
 from schema.relay import encode_id
+
+log = logging.getLogger("jiuzhu.ledger_files")
 
 MAX_IMPORT_BYTES = 20 * 1024 * 1024
 #: Decompressed size of an uploaded workbook (a zip): refuses zip bombs before openpyxl opens them.
@@ -471,36 +477,54 @@ def _read_rows(rows: Any, section: str, sheet: str | None, parsed: ParsedFile, s
         parsed.row_numbers[section].append(number)
 
 
+class _TooLarge(Exception):
+    """The workbook unzips to more than :data:`MAX_UNZIPPED_BYTES`."""
+
+
+UNREADABLE_WORKBOOK = "无法读取该Excel文件：文件已损坏或不是标准的 .xlsx 格式，请用模板填写后另存为 .xlsx 再上传。"
+
+
+def _unreadable(reason: str) -> ParsedFile:
+    """A file that cannot be read at all: one file error, no rows (so nothing can be written)."""
+    parsed = ParsedFile()
+    parsed.file_errors.append({"sheet": None, "row": None, "column": None, "code": "UNREADABLE_FILE", "reason": reason})
+    return parsed
+
+
 def parse_xlsx(data: bytes) -> ParsedFile:
-    """Read an uploaded workbook (read-only mode, streamed row by row)."""
+    """Read an uploaded workbook (read-only mode, streamed row by row).
+
+    The upload is hostile until read: a zip bomb is refused before openpyxl opens it, its XML is parsed by
+    defusedxml (openpyxl uses it when installed: entity declarations, i.e. "billion laughs" and external
+    entities, are refused), and whatever fails while the workbook is opened *or its rows are read* (a broken
+    zip, malformed or forbidden XML, missing parts, values openpyxl cannot convert) is the file error
+    ``UNREADABLE_FILE`` (HTTP 422), never an internal error.
+    """
     parsed = ParsedFile()
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as archive:
             if sum(info.file_size for info in archive.infolist()) > MAX_UNZIPPED_BYTES:
-                raise zipfile.BadZipFile("too large when unzipped")
+                raise _TooLarge
         wb = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    except (zipfile.BadZipFile, KeyError, ValueError, OSError) as exc:
-        reason = "无法读取该Excel文件：请上传由模板填写的 .xlsx 文件。"
-        if "too large" in str(exc):
-            reason = "该Excel文件解压后过大。"
-        parsed.file_errors.append(
-            {"sheet": None, "row": None, "column": None, "code": "UNREADABLE_FILE", "reason": reason}
-        )
-        return parsed
-    try:
-        names = wb.sheetnames
-        service = (
-            SERVICE_SHEET
-            if SERVICE_SHEET in names
-            else next((n for n in names if n not in (FUND_SHEET, GUIDE_SHEET)), None)
-        )
-        parsed.sheets[SERVICE] = service
-        if service is not None:
-            _read_rows(wb[service].iter_rows(values_only=True), SERVICE, service, parsed)
-        if FUND_SHEET in names:
-            _read_rows(wb[FUND_SHEET].iter_rows(values_only=True), FUNDS, FUND_SHEET, parsed)
-    finally:
-        wb.close()
+        try:
+            names = wb.sheetnames
+            service = (
+                SERVICE_SHEET
+                if SERVICE_SHEET in names
+                else next((n for n in names if n not in (FUND_SHEET, GUIDE_SHEET)), None)
+            )
+            parsed.sheets[SERVICE] = service
+            if service is not None:
+                _read_rows(wb[service].iter_rows(values_only=True), SERVICE, service, parsed)
+            if FUND_SHEET in names:
+                _read_rows(wb[FUND_SHEET].iter_rows(values_only=True), FUNDS, FUND_SHEET, parsed)
+        finally:
+            wb.close()
+    except _TooLarge:
+        return _unreadable("该Excel文件解压后过大。")
+    except Exception as exc:  # whatever fails while an uploaded workbook is parsed is the file's fault
+        log.warning("unreadable workbook upload: %s: %s", type(exc).__name__, str(exc)[:200])
+        return _unreadable(UNREADABLE_WORKBOOK)
     return parsed
 
 
@@ -515,7 +539,12 @@ def parse_csv(data: bytes) -> ParsedFile:
             continue
     else:  # pragma: no cover - gb18030 decodes any byte string
         text = ""
-    _read_rows(csv.reader(io.StringIO(text, newline="")), SERVICE, None, parsed)
+    try:
+        _read_rows(csv.reader(io.StringIO(text, newline="")), SERVICE, None, parsed)
+    except csv.Error:  # e.g. a field over the csv module's 128 KiB limit
+        unreadable = _unreadable("无法读取该CSV文件：格式错误或单元格内容过长，请用模板填写后另存为CSV再上传。")
+        unreadable.sheets = parsed.sheets
+        return unreadable
     return parsed
 
 
