@@ -11,7 +11,7 @@ from __future__ import annotations
 import io
 import uuid
 import zipfile
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
 
 import openpyxl
 import pytest
@@ -19,6 +19,7 @@ import pytest
 from api.ledger_files import SERVICE_COLUMNS
 from models import Contract, Ledger
 from tests.helpers import Api
+from tests.security.sandbox import sandbox
 from tests.security.support import assert_clean
 from tests.test_ledger_entries import CLERK, gid, ledger_state, make_contract
 from tests.test_ledger_files import csv_bytes, line, workbook
@@ -97,6 +98,13 @@ HOSTILE: dict[str, Callable[[bytes], bytes]] = {
     "missing-workbook-part": lambda ok: _replace(ok, "xl/workbook.xml", None),
     "not-a-zip-but-pk": lambda ok: b"PK\x03\x04" + ok[4:200],
 }
+
+
+@pytest.fixture(scope="module", autouse=True)
+async def _leave_no_trace(api: Api) -> AsyncIterator[None]:
+    """This module's contracts, ledgers and accounts are removed afterwards (see :mod:`tests.security.sandbox`)."""
+    async with sandbox():
+        yield
 
 
 @pytest.fixture

@@ -15,7 +15,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import uuid
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
@@ -35,6 +35,7 @@ from models.rules import Actor
 from models.timeutil import now, today
 from tests.conftest import TEST_SECRET
 from tests.helpers import Api
+from tests.security.sandbox import sandbox
 from tests.security.support import assert_clean
 from tests.test_ledger_entries import HAILING, XINYUAN, gid, ledger_state, make_contract, township
 from tests.test_ledger_files import csv_bytes, line
@@ -45,6 +46,13 @@ PUBLIC = {"/healthz", "/readyz", "/schema.graphql", "/metrics", "/ledgers/templa
 PUBLIC_METHODS = {("/graphql", "GET")}
 #: A query that reads what only a signed-in district agency may read.
 PRIVATE_QUERY = "{ serviceEntries(first: 50) { nodes { content staff } } }"
+
+
+@pytest.fixture(scope="module", autouse=True)
+async def _leave_no_trace(api: Api) -> AsyncIterator[None]:
+    """This module's contracts, ledgers and accounts are removed afterwards (see :mod:`tests.security.sandbox`)."""
+    async with sandbox():
+        yield
 
 
 @dataclass

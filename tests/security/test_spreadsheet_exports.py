@@ -19,6 +19,7 @@ import io
 import re
 import uuid
 import zipfile
+from collections.abc import AsyncIterator
 from decimal import Decimal
 from typing import Any
 from xml.etree import ElementTree
@@ -33,6 +34,7 @@ from models.ledgers import Correction, FundRow, ServiceRow, Submission, submit
 from models.rules import Actor
 from models.timeutil import today
 from tests.helpers import Api
+from tests.security.sandbox import sandbox
 from tests.security.support import assert_clean
 from tests.test_ledger_entries import AGENCY, CLERK, HAILING, gid, make_contract, township
 
@@ -41,6 +43,14 @@ FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 NUMBER = re.compile(r"^-?\d+(\.\d+)?$")
 MAIN_NS = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
 ACTOR = Actor(user_id=None, name="安全测试")
+
+
+@pytest.fixture(scope="module", autouse=True)
+async def _leave_no_trace(api: Api) -> AsyncIterator[None]:
+    """This module's contracts, ledgers and accounts are removed afterwards (see :mod:`tests.security.sandbox`)."""
+    async with sandbox():
+        yield
+
 
 HOSTILE = {
     "content": "=cmd|' /C calc'!A0",
