@@ -16,7 +16,7 @@ from tortoise import Tortoise, connections
 from api.auth import Authenticator
 from api.config import Settings, load_settings
 from api.db import tortoise_config
-from api.graphql import Authenticate, JiuzhuGraphQL
+from api.graphql import JiuzhuGraphQL, graphql_gate
 from api.ledger_files import ledger_routes
 from api.middleware import BodyLimit, SecurityHeaders
 from api.observability import OperationMetrics, RequestContext, metrics_endpoint
@@ -105,7 +105,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
                     production=settings.production, token=settings.metrics_token, allow=settings.metrics_allow
                 ),
             ),
-            Route("/graphql", Authenticate(graphql, authenticator), methods=["GET", "POST"]),
+            Route("/graphql", graphql_gate(graphql, authenticator), methods=["GET", "POST"]),
             # Public OCDS export (issue 6): release and record packages of published procurement projects.
             *ocds_routes,
             # Ledger workbooks (issue 4): template, import (own 20 MiB limit), export.

@@ -11,13 +11,17 @@ from __future__ import annotations
 import datetime as dt
 import hmac
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import jwt
+from starlette.responses import Response
+from starlette.types import ASGIApp, Receive, Scope, Send
 from tortoise.expressions import Q
 from tortoise.transactions import in_transaction
 
 from api.config import Settings
+from api.observability import set_caller
 from models.accounts import (
     DUMMY_HASH,
     ApiKey,
@@ -31,19 +35,27 @@ from models.accounts import (
     verify_password,
 )
 from models.timeutil import now
-from policies.principal import ANONYMOUS, Assignment, Principal
+from policies.principal import (
+    ANONYMOUS,
+    PASSWORD_CHANGE_MESSAGE,
+    PASSWORD_CHANGE_REQUIRED,
+    Assignment,
+    Principal,
+)
 
 ISSUER = "jiuzhu"
 ALGORITHM = "HS256"
 
 
 class AuthError(Exception):
-    """Authentication failed; ``code`` is stable, ``message`` is Chinese for the user."""
+    """Authentication failed; ``code`` is stable, ``message`` is Chinese for the user, ``status`` the HTTP
+    status of the refusal (401: no valid credentials; 403: valid, but not allowed past the gate yet)."""
 
-    def __init__(self, code: str, message: str) -> None:
+    def __init__(self, code: str, message: str, status: int = 401) -> None:
         super().__init__(message)
         self.code = code
         self.message = message
+        self.status = status
 
 
 MISSING_SCHEME = AuthError("INVALID_TOKEN", "身份令牌格式错误，请使用“Authorization: Bearer <令牌>”。")
@@ -55,6 +67,8 @@ KEY_INVALID = AuthError("INVALID_TOKEN", "API密钥无效。")
 TWO_CREDENTIALS = AuthError("INVALID_TOKEN", "请求同时带有Authorization和X-API-Key两种凭据，请只使用其中一种。")
 KEY_EXPIRED = AuthError("API_KEY_EXPIRED", "API密钥已过期，请联系本单位管理员重新签发。")
 KEY_REVOKED = AuthError("API_KEY_REVOKED", "API密钥已注销，请联系本单位管理员重新签发。")
+SIGN_IN_REQUIRED = AuthError("UNAUTHENTICATED", "请先登录（Authorization: Bearer <令牌>）。")
+PASSWORD_CHANGE = AuthError(PASSWORD_CHANGE_REQUIRED, PASSWORD_CHANGE_MESSAGE, status=403)
 
 #: ``last_used_at`` of an API key is written at most this often (not on every request).
 KEY_USE_GRANULARITY = dt.timedelta(minutes=1)
@@ -208,3 +222,84 @@ async def _principal(user: User, session_id: uuid.UUID) -> Principal:
         session_id=session_id,
         must_change_password=user.must_change_password,
     )
+
+
+# ---------------------------------------------------------------------------------------------------------
+# The gate: every route that is not public passes it (``/graphql`` and the ledger workbook routes alike).
+
+#: Where the gate leaves the caller for the route: ``scope[PRINCIPAL_KEY]`` (see :func:`principal_of`).
+PRINCIPAL_KEY = "jiuzhu.principal"
+
+#: Turns a refusal of the gate into the route's own response shape (GraphQL errors, or the JSON of the files).
+Refuse = Callable[[AuthError], Response]
+
+
+def www_authenticate(error: AuthError) -> dict[str, str]:
+    """The ``WWW-Authenticate`` header of a 401 refusal (RFC 6750): ``invalid_token`` when credentials were sent."""
+    if error.status != 401:
+        return {}
+    if error is SIGN_IN_REQUIRED:
+        return {"WWW-Authenticate": 'Bearer realm="jiuzhu"'}
+    return {"WWW-Authenticate": 'Bearer realm="jiuzhu", error="invalid_token"'}
+
+
+class Gate:
+    """ASGI wrapper: the one authentication gate in front of every route that is not public.
+
+    It resolves the caller from ``Authorization`` or ``X-API-Key`` (:meth:`Authenticator.authenticate_headers`:
+    a bad, expired or revoked token or key, or a deactivated account, is refused — never taken for the public),
+    then applies the rules every route shares: sign-in (unless ``public_allowed``) and the forced password change
+    (``PASSWORD_CHANGE_REQUIRED``, HTTP 403) unless the route holds the account to it itself
+    (``password_change_handled``: ``/graphql`` lets such an account run ``me``, ``changeMyPassword`` and
+    ``logout`` only, see :class:`schema.auth.PasswordChangeGate`). The route finds the caller with
+    :func:`principal_of`; a refusal is answered by ``refuse`` in the route's own response shape, with the same
+    error codes everywhere.
+    """
+
+    def __init__(
+        self,
+        app: ASGIApp,
+        authenticator: Authenticator,
+        refuse: Refuse,
+        *,
+        public_allowed: bool = False,
+        password_change_handled: bool = False,
+    ) -> None:
+        self.app = app
+        self.authenticator = authenticator
+        self.refuse = refuse
+        self.public_allowed = public_allowed
+        self.password_change_handled = password_change_handled
+
+    async def admit(self, scope: Scope) -> Principal:
+        """The caller of this request, if it may pass; else :class:`AuthError`."""
+        header = api_key = None
+        for name, value in scope.get("headers", []):
+            if name == b"authorization" and header is None:
+                header = value.decode("latin-1")
+            elif name == b"x-api-key" and api_key is None:
+                api_key = value.decode("latin-1")
+        principal = await self.authenticator.authenticate_headers(header, api_key)
+        if not principal.authenticated and not self.public_allowed:
+            raise SIGN_IN_REQUIRED
+        if principal.must_change_password and not self.password_change_handled:
+            raise PASSWORD_CHANGE
+        return principal
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        try:
+            principal = await self.admit(scope)
+        except AuthError as exc:
+            await self.refuse(exc)(scope, receive, send)
+            return
+        scope[PRINCIPAL_KEY] = principal
+        set_caller(principal.username)
+        await self.app(scope, receive, send)
+
+
+def principal_of(scope: Scope) -> Principal:
+    """The caller the :class:`Gate` admitted (a route behind no gate has none: ``KeyError``)."""
+    return scope[PRINCIPAL_KEY]

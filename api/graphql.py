@@ -10,13 +10,10 @@ from starlette.responses import Response
 from starlette.types import Receive, Scope, Send
 from strawberry.asgi import GraphQL
 
-from api.auth import Authenticator, AuthError
-from api.observability import set_caller
+from api.auth import PRINCIPAL_KEY, Authenticator, AuthError, Gate, www_authenticate
 from policies.principal import Principal
 from schema import MAX_DOCUMENT_CHARS
 from schema.context import Context
-
-PRINCIPAL_KEY = "jiuzhu.principal"
 
 
 class BadRequest(Exception):
@@ -101,39 +98,22 @@ def valid_text(value: object) -> bool:
     return True
 
 
-class Authenticate:
-    """ASGI wrapper: resolve the bearer token before GraphQL runs.
+def refuse_graphql(error: AuthError) -> Response:
+    """A refusal of the :class:`~api.auth.Gate`, shaped as a GraphQL response (``extensions.code``)."""
+    body = {"data": None, "errors": [{"message": error.message, "extensions": {"code": error.code}}]}
+    return Response(
+        json.dumps(body, ensure_ascii=False),
+        status_code=error.status,
+        media_type="application/json",
+        headers=www_authenticate(error),
+    )
+
+
+def graphql_gate(app: JiuzhuGraphQL, authenticator: Authenticator) -> Gate:
+    """``/graphql`` behind the one :class:`~api.auth.Gate`: the public may query (published data only), and an
+    account that must change its password is held to it field by field by :class:`schema.auth.PasswordChangeGate`.
 
     A bad token is refused with HTTP 401 and a GraphQL-shaped error (never treated as anonymous,
     so a client learns at once that its token is no good).
     """
-
-    def __init__(self, app: JiuzhuGraphQL, authenticator: Authenticator) -> None:
-        self.app = app
-        self.authenticator = authenticator
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-        header = api_key = None
-        for name, value in scope.get("headers", []):
-            if name == b"authorization" and header is None:
-                header = value.decode("latin-1")
-            elif name == b"x-api-key" and api_key is None:
-                api_key = value.decode("latin-1")
-        try:
-            principal = await self.authenticator.authenticate_headers(header, api_key)
-        except AuthError as exc:
-            body = {"data": None, "errors": [{"message": exc.message, "extensions": {"code": exc.code}}]}
-            response = Response(
-                json.dumps(body, ensure_ascii=False),
-                status_code=401,
-                media_type="application/json",
-                headers={"WWW-Authenticate": 'Bearer realm="jiuzhu", error="invalid_token"'},
-            )
-            await response(scope, receive, send)
-            return
-        scope[PRINCIPAL_KEY] = principal
-        set_caller(principal.username)
-        await self.app(scope, receive, send)
+    return Gate(app, authenticator, refuse_graphql, public_allowed=True, password_change_handled=True)

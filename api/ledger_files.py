@@ -15,9 +15,12 @@ Clerks keep ledgers in Excel; these routes meet them there, with the same rules 
 - ``GET  /ledgers/export.xlsx?district=321202`` / ``export.csv`` — every ledger of a district, for its
   implementing agency (policy ``export`` on ``ledger``).
 
-Exports list only rows the caller may read (``policies.scope.scoped``) and mask ID numbers exactly as the API
-does (:func:`schema.ledgers.sees_pii`). Large files stream: openpyxl write-only/read-only modes, rows read in
-keyset chunks, the CPU-bound work in a worker thread so the event loop keeps serving.
+Every route but the template passes the authentication gate of ``/graphql`` (:class:`api.auth.Gate`). Exports
+list only rows the caller may read (``policies.scope.scoped``) and mask ID numbers exactly as the API does
+(:func:`schema.ledgers.sees_pii`); every cell written goes through :func:`export_value` (no text can start a
+formula, no stored control character can break a workbook). An upload that cannot be parsed, whatever the
+reason, is ``UNREADABLE_FILE`` (422) and writes nothing. Large files stream: openpyxl write-only/read-only
+modes, rows read in keyset chunks, the CPU-bound work in a worker thread so the event loop keeps serving.
 """
 
 from __future__ import annotations
@@ -25,11 +28,12 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
+import logging
 import os
 import re
 import tempfile
 import zipfile
-from collections.abc import AsyncIterator, Callable, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from typing import Any
@@ -37,6 +41,8 @@ from urllib.parse import quote
 
 import anyio
 from openpyxl import Workbook, load_workbook
+from openpyxl.cell import WriteOnlyCell
+from openpyxl.cell.cell import ERROR_CODES, ILLEGAL_CHARACTERS_RE
 from openpyxl.utils.datetime import from_excel
 from openpyxl.worksheet.datavalidation import DataValidation
 from starlette.background import BackgroundTask
@@ -44,10 +50,10 @@ from starlette.datastructures import UploadFile
 from starlette.formparsers import MultiPartException
 from starlette.requests import Request
 from starlette.responses import FileResponse, JSONResponse, Response, StreamingResponse
-from starlette.routing import Route
+from starlette.routing import Route, request_response
 from starlette.types import Message
 
-from api.auth import Authenticator, AuthError
+from api.auth import Authenticator, AuthError, Gate, principal_of, www_authenticate
 from models import Beneficiary, CatalogueItem, Contract, FundEntry, ServiceEntry
 from models import ledgers as rules
 from models.enums import AssistanceCategory, EntryKind, FundDirection, ServiceUnit
@@ -62,6 +68,8 @@ from schema.ledger_mutations import in_contractor_domains, writable_ledger
 from schema.ledgers import sees_pii
 from schema.mutation_support import actor_of, visible_row
 from schema.relay import encode_id
+
+log = logging.getLogger("jiuzhu.ledger_files")
 
 MAX_IMPORT_BYTES = 20 * 1024 * 1024
 #: Decompressed size of an uploaded workbook (a zip): refuses zip bombs before openpyxl opens them.
@@ -124,6 +132,50 @@ UNITS = _aliases(UNIT_LABELS, {"时": ServiceUnit.HOURS, "人次": ServiceUnit.V
 DIRECTIONS = _aliases(DIRECTION_LABELS, {"收": FundDirection.RECEIVED, "支": FundDirection.SPENT})
 
 
+# --- cells as every file written here holds them -------------------------------------------------------------------
+
+#: First characters that make Excel, WPS or LibreOffice read a cell as a formula (OWASP "CSV injection": ``=``,
+#: ``+``, ``-``, ``@``, tab, carriage return; and the full-width forms a Chinese input method types).
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r", "＝", "＋", "－", "＠")
+#: What replaces a character XML 1.0 cannot hold (C0 controls but tab, newline, carriage return).
+REPLACEMENT = "\ufffd"
+
+
+def export_value(value: Any) -> Any:
+    """A value as every export (CSV and XLSX, contract and district, current and history) and the template
+    write it: text loses the characters XML 1.0 forbids (each becomes U+FFFD, so one stored control character
+    cannot break a whole workbook) and, when its first character would start a formula, gains a leading ``'``
+    so the spreadsheet shows it as text; numbers, dates and empty cells stay as they are (a negative amount is
+    a number, not a formula). The importer takes that ``'`` off again (:func:`_unquoted`)."""
+    if not isinstance(value, str):
+        return value
+    text = ILLEGAL_CHARACTERS_RE.sub(REPLACEMENT, value)
+    return "'" + text if text.startswith(FORMULA_STARTS) else text
+
+
+def _xlsx_row(ws: Any, values: Sequence[Any]) -> list[Any]:
+    """One row of :func:`export_value` values for ``ws.append`` (write-only or not), every text a string cell:
+    openpyxl would write a text starting with ``=`` as a formula and ``#N/A`` as an error value, so such a text
+    goes in a cell typed explicitly as a string (the others are typed as strings by openpyxl already; building a
+    cell for every text would slow a 100,000-row export by a third)."""
+    row: list[Any] = []
+    for value in values:
+        value = export_value(value)
+        if isinstance(value, str) and (value.startswith("=") or value in ERROR_CODES):
+            cell = WriteOnlyCell(ws, value)
+            cell.data_type = "s"
+            value = cell
+        row.append(value)
+    return row
+
+
+def _unquoted(text: str) -> str:
+    """An exported text read back: the ``'`` :func:`export_value` put before a formula character comes off."""
+    if text.startswith("'") and text[1:].startswith(FORMULA_STARTS):
+        return text[1:].strip()
+    return text
+
+
 # --- responses ---------------------------------------------------------------------------------------------------
 
 
@@ -141,27 +193,22 @@ STATUS_OF = {
 }
 
 
-async def _principal(authenticator: Authenticator, request: Request, *, required: bool) -> Principal | Response:
-    try:
-        principal = await authenticator.authenticate_headers(
-            request.headers.get("authorization"), request.headers.get("x-api-key")
-        )
-    except AuthError as exc:
-        return JSONResponse(
-            {"ok": False, "errors": [{"code": exc.code, "reason": exc.message}]},
-            status_code=401,
-            headers={"WWW-Authenticate": 'Bearer realm="jiuzhu", error="invalid_token"'},
-        )
-    if required and not principal.authenticated:
-        return JSONResponse(
-            {
-                "ok": False,
-                "errors": [{"code": "UNAUTHENTICATED", "reason": "请先登录（Authorization: Bearer <令牌>）。"}],
-            },
-            status_code=401,
-            headers={"WWW-Authenticate": 'Bearer realm="jiuzhu"'},
-        )
-    return principal
+def _refuse_caller(error: AuthError) -> Response:
+    """A refusal of the :class:`~api.auth.Gate` in this module's JSON shape (same codes as ``/graphql``)."""
+    return JSONResponse(
+        {"ok": False, "errors": [{"code": error.code, "reason": error.message}]},
+        status_code=error.status,
+        headers=www_authenticate(error),
+    )
+
+
+def _gated(endpoint: Callable[[Request, Principal], Awaitable[Response]], authenticator: Authenticator) -> Gate:
+    """``endpoint`` behind the one gate: only a signed-in caller past the forced password change reaches it."""
+
+    async def call(request: Request) -> Response:
+        return await endpoint(request, principal_of(request.scope))
+
+    return Gate(request_response(call), authenticator, _refuse_caller)
 
 
 # --- template ----------------------------------------------------------------------------------------------------
@@ -193,7 +240,7 @@ def build_template() -> bytes:
     wb = Workbook()
     ws = wb.active
     ws.title = SERVICE_SHEET
-    ws.append(list(SERVICE_COLUMNS))
+    ws.append(_xlsx_row(ws, list(SERVICE_COLUMNS)))
     ws.freeze_panes = "A2"
     widths = [12, 12, 22, 12, 20, 12, 30, 8, 8, 16, 24, 8, 30]
     for index, width in enumerate(widths):
@@ -207,18 +254,19 @@ def build_template() -> bytes:
         check.add(f"{letter}2:{letter}{last}")
         ws.add_data_validation(check)
     funds = wb.create_sheet(FUND_SHEET)
-    funds.append(list(FUND_COLUMNS))
+    funds.append(_xlsx_row(funds, list(FUND_COLUMNS)))
     funds.freeze_panes = "A2"
     funds.column_dimensions["E"].number_format = "@"
     check = DataValidation(type="list", formula1='"' + ",".join(DIRECTION_LABELS.values()) + '"', allow_blank=True)
     check.add(f"C2:C{rules.MAX_IMPORT_ROWS + 1}")
     funds.add_data_validation(check)
     guide = wb.create_sheet(GUIDE_SHEET)
-    guide.append(["列", "是否必填", "说明"])
+    guide.append(_xlsx_row(guide, ["列", "是否必填", "说明"]))
     for line in GUIDE:
-        guide.append(list(line))
+        guide.append(_xlsx_row(guide, list(line)))
     guide.append([])
-    guide.append(["", "", f"每个工作表最多{rules.MAX_IMPORT_ROWS}行，文件最大20MB；任何一行有误则整份文件不写入。"])
+    last_line = ["", "", f"每个工作表最多{rules.MAX_IMPORT_ROWS}行，文件最大20MB；任何一行有误则整份文件不写入。"]
+    guide.append(_xlsx_row(guide, last_line))
     guide.column_dimensions["A"].width = 22
     guide.column_dimensions["C"].width = 80
     out = io.BytesIO()
@@ -255,7 +303,7 @@ def _text(value: Any) -> str | None:
         return str(int(value))
     if isinstance(value, dt.datetime | dt.date):
         return value.isoformat()
-    text = str(value).strip()
+    text = _unquoted(str(value).strip())
     return text or None
 
 
@@ -429,36 +477,54 @@ def _read_rows(rows: Any, section: str, sheet: str | None, parsed: ParsedFile, s
         parsed.row_numbers[section].append(number)
 
 
+class _TooLarge(Exception):
+    """The workbook unzips to more than :data:`MAX_UNZIPPED_BYTES`."""
+
+
+UNREADABLE_WORKBOOK = "无法读取该Excel文件：文件已损坏或不是标准的 .xlsx 格式，请用模板填写后另存为 .xlsx 再上传。"
+
+
+def _unreadable(reason: str) -> ParsedFile:
+    """A file that cannot be read at all: one file error, no rows (so nothing can be written)."""
+    parsed = ParsedFile()
+    parsed.file_errors.append({"sheet": None, "row": None, "column": None, "code": "UNREADABLE_FILE", "reason": reason})
+    return parsed
+
+
 def parse_xlsx(data: bytes) -> ParsedFile:
-    """Read an uploaded workbook (read-only mode, streamed row by row)."""
+    """Read an uploaded workbook (read-only mode, streamed row by row).
+
+    The upload is hostile until read: a zip bomb is refused before openpyxl opens it, its XML is parsed by
+    defusedxml (openpyxl uses it when installed: entity declarations, i.e. "billion laughs" and external
+    entities, are refused), and whatever fails while the workbook is opened *or its rows are read* (a broken
+    zip, malformed or forbidden XML, missing parts, values openpyxl cannot convert) is the file error
+    ``UNREADABLE_FILE`` (HTTP 422), never an internal error.
+    """
     parsed = ParsedFile()
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as archive:
             if sum(info.file_size for info in archive.infolist()) > MAX_UNZIPPED_BYTES:
-                raise zipfile.BadZipFile("too large when unzipped")
+                raise _TooLarge
         wb = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    except (zipfile.BadZipFile, KeyError, ValueError, OSError) as exc:
-        reason = "无法读取该Excel文件：请上传由模板填写的 .xlsx 文件。"
-        if "too large" in str(exc):
-            reason = "该Excel文件解压后过大。"
-        parsed.file_errors.append(
-            {"sheet": None, "row": None, "column": None, "code": "UNREADABLE_FILE", "reason": reason}
-        )
-        return parsed
-    try:
-        names = wb.sheetnames
-        service = (
-            SERVICE_SHEET
-            if SERVICE_SHEET in names
-            else next((n for n in names if n not in (FUND_SHEET, GUIDE_SHEET)), None)
-        )
-        parsed.sheets[SERVICE] = service
-        if service is not None:
-            _read_rows(wb[service].iter_rows(values_only=True), SERVICE, service, parsed)
-        if FUND_SHEET in names:
-            _read_rows(wb[FUND_SHEET].iter_rows(values_only=True), FUNDS, FUND_SHEET, parsed)
-    finally:
-        wb.close()
+        try:
+            names = wb.sheetnames
+            service = (
+                SERVICE_SHEET
+                if SERVICE_SHEET in names
+                else next((n for n in names if n not in (FUND_SHEET, GUIDE_SHEET)), None)
+            )
+            parsed.sheets[SERVICE] = service
+            if service is not None:
+                _read_rows(wb[service].iter_rows(values_only=True), SERVICE, service, parsed)
+            if FUND_SHEET in names:
+                _read_rows(wb[FUND_SHEET].iter_rows(values_only=True), FUNDS, FUND_SHEET, parsed)
+        finally:
+            wb.close()
+    except _TooLarge:
+        return _unreadable("该Excel文件解压后过大。")
+    except Exception as exc:  # whatever fails while an uploaded workbook is parsed is the file's fault
+        log.warning("unreadable workbook upload: %s: %s", type(exc).__name__, str(exc)[:200])
+        return _unreadable(UNREADABLE_WORKBOOK)
     return parsed
 
 
@@ -473,7 +539,12 @@ def parse_csv(data: bytes) -> ParsedFile:
             continue
     else:  # pragma: no cover - gb18030 decodes any byte string
         text = ""
-    _read_rows(csv.reader(io.StringIO(text, newline="")), SERVICE, None, parsed)
+    try:
+        _read_rows(csv.reader(io.StringIO(text, newline="")), SERVICE, None, parsed)
+    except csv.Error:  # e.g. a field over the csv module's 128 KiB limit
+        unreadable = _unreadable("无法读取该CSV文件：格式错误或单元格内容过长，请用模板填写后另存为CSV再上传。")
+        unreadable.sheets = parsed.sheets
+        return unreadable
     return parsed
 
 
@@ -562,13 +633,10 @@ def _rejected(errors: list[dict[str, Any]], status: int = 422, **extra: Any) -> 
     )
 
 
-def import_route(authenticator: Authenticator) -> Callable[[Request], Any]:
+def import_route(authenticator: Authenticator) -> Gate:
     """``POST /ledgers/{contract}/import``."""
 
-    async def import_ledger(request: Request) -> Response:
-        principal = await _principal(authenticator, request, required=True)
-        if isinstance(principal, Response):
-            return principal
+    async def import_ledger(request: Request, principal: Principal) -> Response:
         declared = request.headers.get("content-length")
         too_large = f"文件过大（上限 {MAX_IMPORT_BYTES // (1024 * 1024)} MB）。"
         if declared is not None and (not declared.isdigit() or int(declared) > MAX_IMPORT_BYTES):
@@ -639,7 +707,7 @@ def import_route(authenticator: Authenticator) -> Callable[[Request], Any]:
             headers["Idempotent-Replayed"] = "true"
         return JSONResponse(body_out, headers=headers)
 
-    return import_ledger
+    return _gated(import_ledger, authenticator)
 
 
 # --- export --------------------------------------------------------------------------------------------------------
@@ -795,7 +863,7 @@ async def _chunks(qs: Any, columns: Sequence[str], current: bool) -> AsyncIterat
 
 def _append(ws: Any, lines: list[list[Any]]) -> None:
     for line in lines:
-        ws.append(line)
+        ws.append(_xlsx_row(ws, line))
 
 
 async def _xlsx(export: _Export, filename: str) -> Response:
@@ -803,12 +871,12 @@ async def _xlsx(export: _Export, filename: str) -> Response:
     wb = Workbook(write_only=True)
     if export.service_qs is not None:
         ws = wb.create_sheet(SERVICE_SHEET)
-        ws.append(export.service_header())
+        _append(ws, [export.service_header()])
         async for lines in export.service_chunks():
             await anyio.to_thread.run_sync(_append, ws, lines)
     if export.fund_qs is not None:
         ws = wb.create_sheet(FUND_SHEET)
-        ws.append(export.fund_header())
+        _append(ws, [export.fund_header()])
         async for lines in export.fund_chunks():
             await anyio.to_thread.run_sync(_append, ws, lines)
     handle, path = tempfile.mkstemp(suffix=".xlsx", prefix="ledger-export-")
@@ -827,7 +895,10 @@ def _csv_text(lines: list[list[Any]]) -> str:
     writer = csv.writer(out)
     for line in lines:
         writer.writerow(
-            ["" if v is None else (v.isoformat(sep=" ") if isinstance(v, dt.datetime) else v) for v in line]
+            [
+                "" if v is None else (v.isoformat(sep=" ") if isinstance(v, dt.datetime) else v)
+                for v in map(export_value, line)
+            ]
         )
     return out.getvalue()
 
@@ -857,13 +928,10 @@ def _view(request: Request) -> bool | Response:
     return view == "current"
 
 
-def contract_export_route(authenticator: Authenticator, fmt: str) -> Callable[[Request], Any]:
+def contract_export_route(authenticator: Authenticator, fmt: str) -> Gate:
     """``GET /ledgers/{contract}/export.xlsx|.csv``: one ledger, what the caller may read of it."""
 
-    async def export_contract(request: Request) -> Response:
-        principal = await _principal(authenticator, request, required=True)
-        if isinstance(principal, Response):
-            return principal
+    async def export_contract(request: Request, principal: Principal) -> Response:
         current = _view(request)
         if isinstance(current, Response):
             return current
@@ -887,16 +955,13 @@ def contract_export_route(authenticator: Authenticator, fmt: str) -> Callable[[R
             return _refusal(404, "NOT_FOUND", "无权访问该类台账记录。")
         return _csv(export, f"{name}-{'资金' if funds else '服务'}.csv", funds)
 
-    return export_contract
+    return _gated(export_contract, authenticator)
 
 
-def district_export_route(authenticator: Authenticator, fmt: str) -> Callable[[Request], Any]:
+def district_export_route(authenticator: Authenticator, fmt: str) -> Gate:
     """``GET /ledgers/export.xlsx|.csv?district=…``: every ledger of a district, for its implementing agency."""
 
-    async def export_district(request: Request) -> Response:
-        principal = await _principal(authenticator, request, required=True)
-        if isinstance(principal, Response):
-            return principal
+    async def export_district(request: Request, principal: Principal) -> Response:
         current = _view(request)
         if isinstance(current, Response):
             return current
@@ -919,7 +984,7 @@ def district_export_route(authenticator: Authenticator, fmt: str) -> Callable[[R
         funds = request.query_params.get("entries", "service") == "fund"
         return _csv(export, f"{name}-{'资金' if funds else '服务'}.csv", funds)
 
-    return export_district
+    return _gated(export_district, authenticator)
 
 
 _TEMPLATE: bytes | None = None
@@ -934,7 +999,7 @@ async def template(_: Request) -> Response:
 
 
 def ledger_routes(authenticator: Authenticator) -> list[Route]:
-    """The workbook routes, authenticated like ``/graphql``."""
+    """The workbook routes: the template is public (no data in it); the others pass the gate of ``/graphql``."""
     return [
         Route("/ledgers/template.xlsx", template, methods=["GET"]),
         Route("/ledgers/export.xlsx", district_export_route(authenticator, "xlsx"), methods=["GET"]),

@@ -10,6 +10,11 @@ from models.enums import Role
 PUBLIC_ROLE = "public"
 CITY_WIDE = "district:*"
 
+#: While an account must change its password (new account, or reset by an administrator), it may only see
+#: itself, change its password and sign out: GraphQL holds it there field by field, every other route refuses it.
+PASSWORD_CHANGE_REQUIRED = "PASSWORD_CHANGE_REQUIRED"
+PASSWORD_CHANGE_MESSAGE = "请先修改密码（changeMyPassword）：管理员设置或重置的密码须在首次登录后修改。"
+
 
 @dataclass(frozen=True, slots=True)
 class Assignment:

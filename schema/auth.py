@@ -23,7 +23,7 @@ from strawberry.extensions import SchemaExtension
 from models import Contractor as ContractorRow
 from models import District as DistrictRow
 from models.rules import RuleViolation
-from policies.principal import Principal
+from policies.principal import PASSWORD_CHANGE_MESSAGE, PASSWORD_CHANGE_REQUIRED, Principal
 from schema import enums
 from schema.base import load_one
 from schema.context import Info
@@ -175,8 +175,6 @@ def client_address(info: Info) -> str:
 # While an account must change its password (new account, or reset by an administrator), it may only do this.
 
 PASSWORD_CHANGE_FIELDS = frozenset({"me", "changeMyPassword", "logout", "__typename", "__schema", "__type"})
-PASSWORD_CHANGE_REQUIRED = "PASSWORD_CHANGE_REQUIRED"
-PASSWORD_CHANGE_MESSAGE = "请先修改密码（changeMyPassword）：管理员设置或重置的密码须在首次登录后修改。"
 
 
 def _root_fields(selection_set: SelectionSetNode, fragments: dict[str, FragmentDefinitionNode]) -> Iterator[str]:
