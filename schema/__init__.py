@@ -16,6 +16,8 @@ from schema.base import REGISTRY
 from schema.extensions import MaskUnexpectedErrors, QueryCost
 from schema.mutation import Mutation
 from schema.query import Query
+from schema.scalars import SCALAR_MAP
+from schema.text_inputs import TextInputCheck
 
 MAX_DEPTH = 12
 MAX_ALIASES = 30
@@ -46,11 +48,12 @@ def build_schema(*, introspection: bool = True, extensions: tuple[Any, ...] = ()
             lambda: MaxTokensLimiter(max_token_count=MAX_TOKENS),
             QueryCost,
             PasswordChangeGate,
+            TextInputCheck,
             MaskUnexpectedErrors,
             *extra,
             *extensions,
         ],
-        config=StrawberryConfig(auto_camel_case=True),
+        config=StrawberryConfig(auto_camel_case=True, scalar_map=SCALAR_MAP),
     )
 
 
