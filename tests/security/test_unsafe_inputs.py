@@ -3,7 +3,10 @@ are refused in every text input with ``INVALID_TEXT`` (tab and line breaks only 
 that cannot be rounded to fen (``1E+30``, ``1e400``, ``NaN``, ``Infinity``) and JSON numbers are refused with
 ``INVALID_AMOUNT`` before any resolver runs — over GraphQL and in ledger imports. Regressions: NUL reached
 PostgreSQL (INTERNAL_ERROR), control characters were stored (and broke the XLSX exports), ``1E+30`` reached a
-``quantize`` that raised (INTERNAL_ERROR), and ``quantity: 1.5`` was silently read as a float."""
+``quantize`` that raised (INTERNAL_ERROR), and ``quantity: 1.5`` was silently read as a float.
+
+This module writes (contracts of 2094, a few ledger entries), so its name sorts after the modules that compare
+views of the demo data against the session's reference picture (``conftest.city``)."""
 
 from __future__ import annotations
 
@@ -377,3 +380,20 @@ async def test_import_refuses_control_characters_and_huge_numbers_per_row(
     assert ("服务记录", "数量", "INVALID_QUANTITY") in found
     assert ("资金记录", "金额", "INVALID_AMOUNT") in found
     assert await ledger_state(ledger) == (0, 0, 0)
+
+
+async def test_a_long_township_filter_is_a_typed_error(api: Api) -> None:
+    """Found by the hostile-value fuzz pass: a township filter longer than a code reached the ORM's length check
+    (INTERNAL_ERROR)."""
+    query = "query($t: String) { serviceEntries(first: 5, filter: {township: $t}) { totalCount } }"
+    body = await _post(api, query, {"t": "=cmd|' /C calc'!A0"}, "city_civil_affairs")
+    assert _top_codes(body) == ["INVALID_ARGUMENT"], body
+
+
+@pytest.mark.parametrize("code", ["%00", "TZ-%00", "%01%1b", "%ED%A0%80"])
+async def test_control_characters_in_an_ocds_path_are_not_found(api: Api, code: str) -> None:
+    """Regression: ``/ocds/releases/%00.json`` sent the NUL to PostgreSQL (HTTP 500)."""
+    for kind in ("releases", "records"):
+        response = await api.client.get(f"/ocds/{kind}/{code}.json")
+        assert response.status_code in (400, 404), response.text
+        assert_clean(response.text)
