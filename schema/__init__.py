@@ -17,7 +17,7 @@ from schema.extensions import MaskUnexpectedErrors, QueryCost
 from schema.mutation import Mutation
 from schema.query import Query
 from schema.scalars import SCALAR_MAP
-from schema.text_inputs import TextInputCheck
+from schema.text_inputs import guard_text_arguments
 
 MAX_DEPTH = 12
 MAX_ALIASES = 30
@@ -38,7 +38,7 @@ def build_schema(*, introspection: bool = True, extensions: tuple[Any, ...] = ()
     Production turns introspection off; the SDL is published at ``/schema.graphql`` instead.
     """
     extra = [lambda: AddValidationRules([NoSchemaIntrospectionCustomRule])] if not introspection else []
-    return JiuzhuSchema(
+    built = JiuzhuSchema(
         query=Query,
         mutation=Mutation,
         types=[cls for cls, _ in REGISTRY.values()],
@@ -48,13 +48,14 @@ def build_schema(*, introspection: bool = True, extensions: tuple[Any, ...] = ()
             lambda: MaxTokensLimiter(max_token_count=MAX_TOKENS),
             QueryCost,
             PasswordChangeGate,
-            TextInputCheck,
             MaskUnexpectedErrors,
             *extra,
             *extensions,
         ],
         config=StrawberryConfig(auto_camel_case=True, scalar_map=SCALAR_MAP),
     )
+    guard_text_arguments(built._schema)  # no text argument holds control characters (schema/text_inputs.py)
+    return built
 
 
 schema = build_schema()

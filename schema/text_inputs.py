@@ -1,7 +1,8 @@
 """The one check every text argument passes: no control characters (see :mod:`models.inputs`).
 
-:class:`TextInputCheck` looks at the arguments of every field before its resolver runs, walking input objects,
-lists and JSON values with their GraphQL types, so no mutation or query can forget it. A refused mutation
+:func:`guard_text_arguments` puts it in front of the resolver of every field that takes arguments, once, when
+the schema is built: it walks input objects, lists and JSON values with their GraphQL types, so no mutation or
+query can forget it. A refused mutation
 answers with its own payload: its error type, the code ``INVALID_TEXT``, ``field`` naming the input field
 (camelCase, as the mutation's own errors do: ``title``, ``entry.content``, ``serviceEntries.content`` with
 ``row``) and a Chinese message naming the field; nothing runs, nothing is written. Any other field (a query,
@@ -25,9 +26,10 @@ from graphql import (
     GraphQLNonNull,
     GraphQLObjectType,
     GraphQLResolveInfo,
+    GraphQLSchema,
+    default_field_resolver,
     get_nullable_type,
 )
-from strawberry.extensions import SchemaExtension
 from strawberry.schema.schema_converter import GraphQLCoreConverter
 from strawberry.types.base import StrawberryList, StrawberryOptional
 
@@ -152,20 +154,27 @@ def _payload_class(info: GraphQLResolveInfo) -> type | None:
     return getattr(definition, "origin", None)
 
 
-class TextInputCheck(SchemaExtension):
-    """Refuse control characters in any text argument before the field's resolver runs (see the module)."""
+def guard_text_arguments(gschema: GraphQLSchema) -> None:
+    """Put the check in front of the resolver of every field that takes arguments (fields without arguments
+    keep graphql-core's fast path: a schema-wide middleware would cost every field of every response)."""
+    mutation_type = gschema.mutation_type
+    for gtype in gschema.type_map.values():
+        if isinstance(gtype, GraphQLObjectType) and not gtype.name.startswith("__"):
+            for field in gtype.fields.values():
+                if field.args:
+                    field.resolve = _guarded(field, field.resolve or default_field_resolver, gtype is mutation_type)
 
-    def resolve(self, _next: Callable[..., Any], root: Any, info: GraphQLResolveInfo, *args: Any, **kwargs: Any) -> Any:
-        """Check the arguments, then resolve (or answer the refusal)."""
-        if kwargs:
-            field = info.parent_type.fields.get(info.field_name)
-            found = bad_text(field, kwargs) if field is not None else None
-            if found is not None:
-                path, message = found
-                if info.operation.operation.value == "mutation" and info.parent_type is info.schema.mutation_type:
-                    payload = _payload_class(info)
-                    build = _refusal_builder(payload) if payload is not None else None
-                    if build is not None:
-                        return build(path, message)
-                raise ClientError(INVALID_TEXT, message)
-        return _next(root, info, *args, **kwargs)
+
+def _guarded(field: GraphQLField, resolve: Callable[..., Any], mutation: bool) -> Callable[..., Any]:
+    def check_then_resolve(source: Any, info: GraphQLResolveInfo, **kwargs: Any) -> Any:
+        found = bad_text(field, kwargs) if kwargs else None
+        if found is None:
+            return resolve(source, info, **kwargs)
+        path, message = found
+        payload = _payload_class(info) if mutation else None
+        build = _refusal_builder(payload) if payload is not None else None
+        if build is not None:
+            return build(path, message)
+        raise ClientError(INVALID_TEXT, message)
+
+    return check_then_resolve
