@@ -58,6 +58,7 @@ from models import Beneficiary, CatalogueItem, Contract, FundEntry, ServiceEntry
 from models import ledgers as rules
 from models.enums import AssistanceCategory, EntryKind, FundDirection, ServiceUnit
 from models.geography import DISTRICT_CODE_HINT, is_district_code
+from models.inputs import INVALID_TEXT, decimal_problem, text_problem
 from models.ledgers import FUNDS, SERVICE, FundRow, RowProblem, ServiceRow, Submission
 from models.rules import Problem, RuleViolation
 from models.timeutil import SHANGHAI
@@ -339,6 +340,8 @@ def _decimal(value: Any, code: str) -> Decimal | None:
         raise _CellError(code, f"“{value}”不是数字。") from None
     if not number.is_finite():
         raise _CellError(code, f"“{value}”不是数字。")
+    if (problem := decimal_problem(number)) is not None:  # before any rule rounds it (1E+30 cannot be rounded)
+        raise _CellError(code, problem)
     return number
 
 
@@ -430,6 +433,14 @@ def _header_map(
     return found
 
 
+def _checked_text(value: Any, field_name: str, header: str) -> Any:
+    """``value`` unless text in it holds a control character (:func:`models.inputs.text_problem`)."""
+    for text in (value,) if isinstance(value, str) else value if isinstance(value, tuple) else ():
+        if (problem := text_problem(text, field_name, f"“{header}”")) is not None:
+            raise _CellError(INVALID_TEXT, problem)
+    return value
+
+
 def _read_rows(rows: Any, section: str, sheet: str | None, parsed: ParsedFile, start_row: int = 2) -> None:
     """Rows after the header → ``parsed`` (blank rows skipped; unreadable cells become row problems)."""
     columns, parsers, attrs = (
@@ -442,6 +453,7 @@ def _read_rows(rows: Any, section: str, sheet: str | None, parsed: ParsedFile, s
     if header is None:
         return
     mapping = _header_map(header, columns, sheet, parsed.file_errors)
+    labels = {name: header_name for header_name, name in columns.items()}
     target = parsed.service_rows if section == SERVICE else parsed.fund_rows
     for number, values in enumerate(iterator, start=start_row):
         if values is None or all(v is None or (isinstance(v, str) and not v.strip()) for v in values):
@@ -462,7 +474,7 @@ def _read_rows(rows: Any, section: str, sheet: str | None, parsed: ParsedFile, s
         for col, field_name in mapping.items():
             raw = values[col] if col < len(values) else None
             try:
-                kwargs[attrs[field_name]] = parsers[field_name](raw)
+                kwargs[attrs[field_name]] = _checked_text(parsers[field_name](raw), field_name, labels[field_name])
             except _CellError as exc:
                 kwargs[attrs[field_name]] = None
                 parsed.problems.append(RowProblem(exc.code, exc.message, field_name, section=section, row=index))

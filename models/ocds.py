@@ -199,7 +199,7 @@ async def _load_transitions(processes: dict[int, Process], contracts: list[Contr
 
 async def load_process(project_code: str, rows: RowsOf) -> Process | None:
     """The published project with this code, if ``rows`` shows it (one query more than :func:`load_processes`)."""
-    if not project_code or len(project_code) > 40:
+    if not project_code or len(project_code) > 40 or not project_code.isprintable():  # NUL cannot reach PostgreSQL
         return None
     ids = await rows(ProcurementProject).filter(code=project_code).values_list("id", flat=True)
     found = await load_processes(ids, rows)

@@ -16,6 +16,8 @@ from schema.base import REGISTRY
 from schema.extensions import MaskUnexpectedErrors, ParseLimits, QueryCost
 from schema.mutation import Mutation
 from schema.query import Query
+from schema.scalars import SCALAR_MAP
+from schema.text_inputs import guard_text_arguments
 
 MAX_DEPTH = 12
 MAX_ALIASES = 30
@@ -41,7 +43,7 @@ def build_schema(*, introspection: bool = True, extensions: tuple[Any, ...] = ()
     Production turns introspection off; the SDL is published at ``/schema.graphql`` instead.
     """
     extra = [lambda: AddValidationRules([NoSchemaIntrospectionCustomRule])] if not introspection else []
-    return JiuzhuSchema(
+    built = JiuzhuSchema(
         query=Query,
         mutation=Mutation,
         types=[cls for cls, _ in REGISTRY.values()],
@@ -55,8 +57,10 @@ def build_schema(*, introspection: bool = True, extensions: tuple[Any, ...] = ()
             *extra,
             *extensions,
         ],
-        config=StrawberryConfig(auto_camel_case=True),
+        config=StrawberryConfig(auto_camel_case=True, scalar_map=SCALAR_MAP),
     )
+    guard_text_arguments(built._schema)  # no text argument holds control characters (schema/text_inputs.py)
+    return built
 
 
 schema = build_schema()

@@ -53,7 +53,7 @@ from schema.plans import PurchasePlan
 from schema.procurement import ProcurementProject
 from schema.public import PublicQuery
 from schema.relay import decode_id
-from schema.staffing import StaffingQuery
+from schema.staffing import StaffingQuery, township_code
 from schema.training import TrainingQuery
 
 DistrictArg = Annotated[str | None, strawberry.argument(description="District code, e.g. 321202. 区代码。")]
@@ -274,7 +274,7 @@ class Query(StaffingQuery, TrainingQuery, PublicQuery, DashboardQuery, FinanceQu
             if filter.catalogue_item is not None:
                 qs = qs.filter(catalogue_item_id=pk_of(filter.catalogue_item, "CatalogueItem"))
             if filter.township is not None:
-                qs = qs.filter(township_id=filter.township)
+                qs = qs.filter(**township_code(filter.township))
             if filter.assistance_category is not None:
                 qs = qs.filter(assistance_category=filter.assistance_category)
             qs = qs.filter(**date_range("service_date", filter.date_from, filter.date_to))

@@ -172,7 +172,7 @@ async def test_dispatch_needs_a_contract_of_the_district_in_force(api: Api) -> N
         ),
         ({"name": "  "}, "REQUIRED", "name", None),
         ({"name": "张" * 51}, "TOO_LONG", "name", None),
-        ({"name": "张\x00三"}, "INVALID", "name", None),
+        ({"name": "张\x00三"}, "INVALID_TEXT", "name", None),
         ({"startDate": (today() + dt.timedelta(days=400)).isoformat()}, "INVALID_DATE", "startDate", None),
         ({"township": "321202"}, "INVALID", "township", None),
         ({"township": "321202999"}, "NOT_FOUND", "township", None),

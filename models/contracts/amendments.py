@@ -26,6 +26,7 @@ from models.contracts.checks import (
 )
 from models.contracts.records import Contract, ContractAmendment
 from models.enums import AmendmentStatus
+from models.inputs import INVALID_AMOUNT, decimal_problem
 from models.lifecycle import create_recorded, state_conflict, transition
 from models.rules import Actor, Problem, RuleViolation, refuse
 from models.timeutil import today
@@ -43,6 +44,8 @@ def _parse_change(key: str, value: Any) -> Any:
             amount = Decimal(str(value))
         except (ArithmeticError, ValueError):
             raise refuse("INVALID", "“amount”应为金额（元）。", field="changes") from None
+        if (problem := decimal_problem(amount)) is not None:  # NaN, 1E+30: before rounding, which would fail
+            raise refuse(INVALID_AMOUNT, f"“amount”：{problem}", field="changes")
         if (p := money_problem(amount, "changes", label="变更后的合同金额")) is not None:
             raise RuleViolation(p)
         return amount
