@@ -719,8 +719,8 @@ async def _submit(
         service, funds = (
             ([reversal, *service], funds) if isinstance(reversal, ServiceEntry) else (service, [reversal, *funds])
         )
-    await _insert(ServiceEntry, service, ledger.pk, conn)
-    await _insert(FundEntry, funds, ledger.pk, conn)
+    await _insert(ServiceEntry, service, conn)
+    await _insert(FundEntry, funds, conn)
     fresh = await _bump_version(locked, stamp, conn)
     from models.service_summary import record as summarise
 
@@ -1057,18 +1057,11 @@ class _Context:
             )
             for number, row in self.new.items()
         ]
-        await Beneficiary.bulk_create(rows, batch_size=BATCH, using_db=conn)
-        numbers = list(self.new)
-        for chunk in _chunks(numbers):
-            found = await Beneficiary.filter(id_number__in=chunk).using_db(conn).values_list("id_number", "id")
-            for number, pk in found:
-                self.known[str(number)] = (
-                    int(pk),
-                    self.contract.district_id,
-                    _clean(self.new[str(number)].beneficiary_name),
-                )
-        for b in rows:
-            b.pk = self.known[b.id_number][0]
+        from models import bulk
+
+        await bulk.insert(Beneficiary, rows, conn)  # one statement, ids given (nothing read back)
+        for number, b in zip(self.new, rows, strict=True):
+            self.known[number] = (int(b.pk), self.contract.district_id, _clean(self.new[number].beneficiary_name))
         await _record_created(rows, note="登记台账服务对象", actor=actor, stamp=stamp, conn=conn)
         return len(rows)
 
@@ -1167,31 +1160,19 @@ def _columns(model: type[Model]) -> tuple[str, ...]:
     )
 
 
-async def _insert(
-    model: type[ServiceEntry] | type[FundEntry], rows: Sequence[Any], ledger_id: int, conn: BaseDBAsyncClient
-) -> None:
-    """``bulk_create`` the rows and give them their ids. The ledger's row lock is held, so the ledger's rows
-    above its highest id before the insert are exactly these, in insertion order."""
-    if not rows:
-        return
-    last = await model.filter(ledger_id=ledger_id).using_db(conn).order_by("-id").limit(1).values_list("id", flat=True)
-    await model.bulk_create(rows, batch_size=BATCH, using_db=conn)
-    ids = (
-        await model.filter(ledger_id=ledger_id, id__gt=last[0] if last else 0)
-        .using_db(conn)
-        .order_by("id")
-        .values_list("id", flat=True)
-    )
-    if len(ids) != len(rows):  # pragma: no cover - would mean a writer that bypassed the ledger lock
-        raise RuntimeError("ledger entries were written concurrently without the ledger lock")
-    for row, pk in zip(rows, ids, strict=True):
-        row.pk = pk
+async def _insert(model: type[ServiceEntry] | type[FundEntry], rows: Sequence[Any], conn: BaseDBAsyncClient) -> None:
+    """Insert the rows with their ids, in order, in one statement (``models.bulk``): nothing is read back and no
+    query looks at the ledger's earlier entries, so the cost does not grow with the ledger."""
+    from models import bulk
+
+    await bulk.insert(model, rows, conn)
 
 
 async def _record_created(
     rows: Sequence[Model], *, note: str, actor: Actor, stamp: dt.datetime, conn: BaseDBAsyncClient
 ) -> None:
-    """One CREATE history row per new row, written in bulk (PII masked by :func:`snapshot`)."""
+    """One CREATE history row per new row, written in one statement (PII masked by :func:`snapshot`)."""
+    from models import bulk
     from models.history import ChangeRecord
 
     records = [
@@ -1213,7 +1194,7 @@ async def _record_created(
         )
         for row in rows
     ]
-    await ChangeRecord.bulk_create(records, batch_size=BATCH, using_db=conn)
+    await bulk.insert(ChangeRecord, records, conn, ids=False)
 
 
 async def service_row_of(entry: ServiceEntry, conn: BaseDBAsyncClient | None = None) -> ServiceRow:

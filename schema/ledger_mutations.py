@@ -302,12 +302,28 @@ class CorrectFundEntryInput:
 class SubmitLedgerEntriesPayload:
     """What was written, or why nothing was."""
 
-    ledger: Ledger | None = strawberry.field(description="The ledger now; null when refused.")
     version: int | None = strawberry.field(description="The ledger version this submission produced. 提交后的版本。")
-    service_entries: list[ServiceEntry] = strawberry.field(description="The new service entries, in input order.")
-    fund_entries: list[FundEntry] = strawberry.field(description="The new fund entries, in input order.")
     beneficiaries_created: int = strawberry.field(description="Beneficiaries registered by this submission.")
     errors: list[LedgerError] = strawberry.field(description="Why it was refused, per row and field; empty on success.")
+    #: What was written (read back only when the caller selects it: a syncing client asks for the version).
+    written: strawberry.Private[tuple[LedgerRow, SubmissionResult] | None] = None
+
+    @strawberry.field(description="The ledger now; null when refused.")
+    async def ledger(self, info: Info) -> Ledger | None:
+        """Read when selected."""
+        return None if self.written is None else await _ledger(info, self.written[0])
+
+    @strawberry.field(description="The new service entries, in input order.")
+    async def service_entries(self, info: Info) -> list[ServiceEntry]:
+        """Read when selected."""
+        ids = [] if self.written is None else self.written[1].service_entry_ids
+        return await _visible(info, ServiceEntryRow, ServiceEntry, ids)
+
+    @strawberry.field(description="The new fund entries, in input order.")
+    async def fund_entries(self, info: Info) -> list[FundEntry]:
+        """Read when selected."""
+        ids = [] if self.written is None else self.written[1].fund_entry_ids
+        return await _visible(info, FundEntryRow, FundEntry, ids)
 
 
 @strawberry.type(description="Result of `addServiceEntry`. 添加服务记录结果。")
@@ -473,9 +489,7 @@ async def submit_ledger_entries(
         expected_version=input.expected_version,
         idempotency_key=input.idempotency_key,
     )
-    refused = SubmitLedgerEntriesPayload(
-        ledger=None, version=None, service_entries=[], fund_entries=[], beneficiaries_created=0, errors=[]
-    )
+    refused = SubmitLedgerEntriesPayload(version=None, beneficiaries_created=0, errors=[])
     try:
         outcome = await _write(info, input.contract, submission)
     except RuleViolation as exc:
@@ -486,12 +500,10 @@ async def submit_ledger_entries(
         return refused
     ledger, result = outcome
     return SubmitLedgerEntriesPayload(
-        ledger=await _ledger(info, ledger),
         version=result.version,
-        service_entries=await _visible(info, ServiceEntryRow, ServiceEntry, result.service_entry_ids),
-        fund_entries=await _visible(info, FundEntryRow, FundEntry, result.fund_entry_ids),
         beneficiaries_created=result.beneficiaries_created,
         errors=[],
+        written=(ledger, result),
     )
 
 
