@@ -234,9 +234,10 @@ class LedgerSubmission(Model, Owned):
 # transaction at a time), so the server itself serialises the writers of one ledger, (2) answers a retried
 # idempotency key with the first result (after the lock: a twin request that committed meanwhile is seen),
 # (3) checks what the write is based on (below), (4) checks rule 9 against the contract and every row, reporting
-# every problem by row and field, (5) inserts with ``bulk_create`` (beneficiaries looked up in one query per
-# batch), moves the ledger's ``version`` by one, and (6) records history: a CREATE per new entry and beneficiary
-# (written in bulk too) and the ledger's version change with a note of what the submission held. A refusal
+# every problem by row and field, (5) inserts in one statement per table (``models.bulk``; beneficiaries looked
+# up in one query per batch), moves the ledger's ``version`` by one, and (6) records history: a CREATE per new
+# entry and beneficiary (one statement too) and the ledger's version change with a note of what the submission
+# held. Nothing in it reads the ledger's earlier entries, so its cost does not grow with the ledger. A refusal
 # writes nothing.
 #
 # What a write is based on (issue 18: clerks who only add entries must not fight over the version):
