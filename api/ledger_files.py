@@ -5,8 +5,10 @@ Clerks keep ledgers in Excel; these routes meet them there, with the same rules 
 - ``GET  /ledgers/template.xlsx`` — the template: Chinese headers, allowed values, a sheet of instructions.
 - ``POST /ledgers/{contract}/import`` — a filled ``.xlsx`` (sheets 服务记录 and, optionally, 资金记录) or a ``.csv``
   (service entries), as ``multipart/form-data`` (field ``file``) or as the raw body. Headers: ``Authorization:
-  Bearer …``, ``Idempotency-Key`` (required: a retried upload answers with the first result) and ``If-Match:
-  <ledger version>`` (required: 412 with the current version when someone wrote in between). Every row is
+  Bearer …``, ``Idempotency-Key`` (required: a retried upload answers with the first result) and, optionally,
+  ``If-Match: <ledger version>``: an import only appends, so it needs no version (the server serialises the
+  writers of a ledger); one given means "at least" — 412 with the current version only when the ledger never
+  reached it (``*`` matches any). Every row is
   checked; on any error nothing is written and the JSON lists sheet, row, column (the Chinese header) and reason.
   At most 20 MiB (:data:`MAX_IMPORT_BYTES`, enforced here: the app-wide 1 MiB limit of ``BodyLimit`` exempts
   this path) and 100,000 rows per sheet.
@@ -606,7 +608,8 @@ def _kind(data: bytes, name: str, ctype: str) -> str | None:
 
 
 def _version(header: str | None) -> int | None:
-    if header is None:
+    """The version of an ``If-Match`` header: ``None`` when absent or ``*``, -1 when malformed."""
+    if header is None or header.strip() == "*":
         return None
     match = re.fullmatch(r'\s*(?:W/)?"?(\d{1,9})"?\s*', header)
     return int(match.group(1)) if match else -1
@@ -658,10 +661,8 @@ def import_route(authenticator: Authenticator) -> Gate:
             return _refusal(
                 400, "IDEMPOTENCY_KEY_REQUIRED", "请在 Idempotency-Key 头中提供幂等键（如UUID，1至100个字符）。"
             )
-        expected = _version(request.headers.get("if-match"))
-        if expected is None:
-            return _refusal(428, "PRECONDITION_REQUIRED", "请在 If-Match 头中提供台账当前版本号（ledger.version）。")
-        if expected < 0:
+        expected = _version(request.headers.get("if-match"))  # optional: an import only appends
+        if expected is not None and expected < 0:
             return _refusal(400, "INVALID", 'If-Match 应为台账版本号，例如 If-Match: "3"。')
         found = await writable_ledger(principal, request.path_params["contract"])
         if isinstance(found, Problem):

@@ -14,7 +14,7 @@ from typing import Any, ClassVar, TypeVar
 from tortoise import fields
 from tortoise.backends.base.client import BaseDBAsyncClient
 from tortoise.exceptions import IntegrityError
-from tortoise.expressions import F, Q, Subquery
+from tortoise.expressions import Q, Subquery
 from tortoise.models import Model
 from tortoise.transactions import in_transaction
 
@@ -230,12 +230,25 @@ class LedgerSubmission(Model, Owned):
 # The *current view* is the originals and amendments that no correction points at; the *history* is every entry.
 #
 # Every write — a bulk submission, one entry, one correction, a workbook import — goes through :func:`submit`:
-# one transaction that (1) answers a retried idempotency key with the first result, (2) moves the ledger's
-# ``version`` by compare-and-set (``UPDATE ledger SET version = version + 1 WHERE id = ? AND version = ?``), which
-# also serialises writers of one ledger, (3) checks rule 9 against the contract and every row, reporting every
-# problem by row and field, (4) inserts with ``bulk_create`` (beneficiaries looked up in one query per batch), and
-# (5) records history: a CREATE per new entry and beneficiary (written in bulk too) and the ledger's version change
-# with a note of what the submission held. A refusal writes nothing.
+# one transaction that (1) takes the ledger's row lock (``SELECT … FOR UPDATE`` on PostgreSQL; SQLite runs one
+# transaction at a time), so the server itself serialises the writers of one ledger, (2) answers a retried
+# idempotency key with the first result (after the lock: a twin request that committed meanwhile is seen),
+# (3) checks what the write is based on (below), (4) checks rule 9 against the contract and every row, reporting
+# every problem by row and field, (5) inserts in one statement per table (``models.bulk``; beneficiaries looked
+# up in one query per batch), moves the ledger's ``version`` by one, and (6) records history: a CREATE per new
+# entry and beneficiary (one statement too) and the ledger's version change with a note of what the submission
+# held. Nothing in it reads the ledger's earlier entries, so its cost does not grow with the ledger. A refusal
+# writes nothing.
+#
+# What a write is based on (issue 18: clerks who only add entries must not fight over the version):
+#   - an APPEND (new entries) commutes with every other append, so it needs no view of the ledger: the
+#     expected version is optional, and when given it is read as "at least": only a version the ledger never
+#     reached is refused (VERSION_CONFLICT) — an older one is not, since appends in between do not change what
+#     this one means. Retries are made safe by the idempotency key, not by the version;
+#   - a CORRECTION names the entry it corrects, and an entry's global ID is its revision (an amendment is a new
+#     entry with a new ID): it is refused (ALREADY_CORRECTED) when that entry was reversed or amended since —
+#     checked under the ledger lock. Its expected version is optional too and, when given, exact: a caller
+#     that names the version it saw is refused when anything was written since.
 # ---------------------------------------------------------------------------------------------------------------
 
 ART_LEDGER = "第十四条"  # 建立政府购买社会救助服务台账
@@ -396,8 +409,9 @@ class Correction:
 class Submission:
     """What a caller asks :func:`submit` to write, and how it is checked.
 
-    ``expected_version`` ``None`` skips the version check (single-entry mutations may); the version still
-    moves. ``prior_problems`` are problems found before (e.g. unreadable cells of a workbook), reported together
+    ``expected_version`` is optional and always moves by one: for an append it is "at least" (refused only
+    above the current version), for a correction exact (see the comment above :data:`ART_LEDGER`).
+    ``prior_problems`` are problems found before (e.g. unreadable cells of a workbook), reported together
     with the rest. For a correction, ``service_rows``/``fund_rows`` hold the amended row (none for a reversal).
     """
 
@@ -680,11 +694,10 @@ async def _submit(
     ledger: Ledger, sub: Submission, digest: str, *, actor: Actor, conn: BaseDBAsyncClient
 ) -> SubmissionResult:
     key = sub.idempotency_key
+    locked = await Ledger.select_for_update().using_db(conn).get(pk=ledger.pk)
     if key is not None and (replay := await _replay(ledger, key, digest, conn)) is not None:
         return replay
-    fresh = await _bump_version(ledger, sub.expected_version, key, digest, conn)
-    if isinstance(fresh, SubmissionResult):
-        return fresh
+    _check_version(sub, locked.version)
     from models.contracts import Contract
 
     contract = await Contract.select_for_update().using_db(conn).get(pk=ledger.contract_id)
@@ -707,8 +720,9 @@ async def _submit(
         service, funds = (
             ([reversal, *service], funds) if isinstance(reversal, ServiceEntry) else (service, [reversal, *funds])
         )
-    await _insert(ServiceEntry, service, ledger.pk, conn)
-    await _insert(FundEntry, funds, ledger.pk, conn)
+    await _insert(ServiceEntry, service, conn)
+    await _insert(FundEntry, funds, conn)
+    fresh = await _bump_version(locked, stamp, conn)
     from models.service_summary import record as summarise
 
     await summarise(service, conn)
@@ -764,30 +778,33 @@ async def _replay(ledger: Ledger, key: str, digest: str, conn: BaseDBAsyncClient
     return SubmissionResult.from_json(prior.result)
 
 
-async def _bump_version(
-    ledger: Ledger, expected: int | None, key: str | None, digest: str, conn: BaseDBAsyncClient
-) -> Ledger | SubmissionResult:
-    """Compare-and-set the version (the row lock it takes serialises this ledger's writers until commit)."""
-    query = Ledger.filter(pk=ledger.pk)
-    if expected is not None:
-        query = query.filter(version=expected)
-    changed = await query.using_db(conn).update(version=F("version") + 1, updated_at=now())
-    if changed == 1:
-        return await Ledger.get(pk=ledger.pk).using_db(conn)
-    # A twin request with the same key may have committed while we waited for the lock: answer as it did.
-    if key is not None and (replay := await _replay(ledger, key, digest, conn)) is not None:
-        return replay
-    current = await Ledger.filter(pk=ledger.pk).using_db(conn).values_list("version", flat=True)
-    version = int(current[0]) if current else 0
-    raise RuleViolation(
-        RowProblem(
-            "VERSION_CONFLICT",
-            f"台账已被他人更新：当前版本为{version}，本次提交基于版本{expected}。请刷新台账后重新提交。",
-            "expectedVersion",
-            ART_LEDGER,
-            current_version=version,
+def _check_version(sub: Submission, current: int) -> None:
+    """What the write is based on, against the locked ledger's ``current`` version: an append's expected version
+    is "at least" (only one the ledger never reached is refused), a correction's is exact."""
+    expected = sub.expected_version
+    if expected is None or expected == current:
+        return
+    if sub.correction is None and expected < current:
+        return
+    if sub.correction is None:
+        message = (
+            f"台账当前版本为{current}，本次提交基于版本{expected}，该版本尚不存在。"
+            "请刷新台账后重新提交（仅追加记录时可不填期望版本号）。"
         )
-    )
+    else:
+        message = (
+            f"台账已被他人更新：当前版本为{current}，本次更正基于版本{expected}。"
+            "请刷新台账、核对被更正的记录后重新提交。"
+        )
+    raise RuleViolation(RowProblem("VERSION_CONFLICT", message, "expectedVersion", ART_LEDGER, current_version=current))
+
+
+async def _bump_version(locked: Ledger, stamp: dt.datetime, conn: BaseDBAsyncClient) -> Ledger:
+    """Move the locked ledger's version by one (its row lock, held since the start, serialises the writers)."""
+    locked.version += 1
+    locked.updated_at = stamp
+    await Ledger.filter(pk=locked.pk).using_db(conn).update(version=locked.version, updated_at=stamp)
+    return locked
 
 
 async def _check_correctable(correction: Correction, ledger: Ledger, conn: BaseDBAsyncClient) -> None:
@@ -1041,18 +1058,11 @@ class _Context:
             )
             for number, row in self.new.items()
         ]
-        await Beneficiary.bulk_create(rows, batch_size=BATCH, using_db=conn)
-        numbers = list(self.new)
-        for chunk in _chunks(numbers):
-            found = await Beneficiary.filter(id_number__in=chunk).using_db(conn).values_list("id_number", "id")
-            for number, pk in found:
-                self.known[str(number)] = (
-                    int(pk),
-                    self.contract.district_id,
-                    _clean(self.new[str(number)].beneficiary_name),
-                )
-        for b in rows:
-            b.pk = self.known[b.id_number][0]
+        from models import bulk
+
+        await bulk.insert(Beneficiary, rows, conn)  # one statement, ids given (nothing read back)
+        for number, b in zip(self.new, rows, strict=True):
+            self.known[number] = (int(b.pk), self.contract.district_id, _clean(self.new[number].beneficiary_name))
         await _record_created(rows, note="登记台账服务对象", actor=actor, stamp=stamp, conn=conn)
         return len(rows)
 
@@ -1151,31 +1161,19 @@ def _columns(model: type[Model]) -> tuple[str, ...]:
     )
 
 
-async def _insert(
-    model: type[ServiceEntry] | type[FundEntry], rows: Sequence[Any], ledger_id: int, conn: BaseDBAsyncClient
-) -> None:
-    """``bulk_create`` the rows and give them their ids. The ledger's row lock is held, so the ledger's rows
-    above its highest id before the insert are exactly these, in insertion order."""
-    if not rows:
-        return
-    last = await model.filter(ledger_id=ledger_id).using_db(conn).order_by("-id").limit(1).values_list("id", flat=True)
-    await model.bulk_create(rows, batch_size=BATCH, using_db=conn)
-    ids = (
-        await model.filter(ledger_id=ledger_id, id__gt=last[0] if last else 0)
-        .using_db(conn)
-        .order_by("id")
-        .values_list("id", flat=True)
-    )
-    if len(ids) != len(rows):  # pragma: no cover - would mean a writer that bypassed the ledger lock
-        raise RuntimeError("ledger entries were written concurrently without the ledger lock")
-    for row, pk in zip(rows, ids, strict=True):
-        row.pk = pk
+async def _insert(model: type[ServiceEntry] | type[FundEntry], rows: Sequence[Any], conn: BaseDBAsyncClient) -> None:
+    """Insert the rows with their ids, in order, in one statement (``models.bulk``): nothing is read back and no
+    query looks at the ledger's earlier entries, so the cost does not grow with the ledger."""
+    from models import bulk
+
+    await bulk.insert(model, rows, conn)
 
 
 async def _record_created(
     rows: Sequence[Model], *, note: str, actor: Actor, stamp: dt.datetime, conn: BaseDBAsyncClient
 ) -> None:
-    """One CREATE history row per new row, written in bulk (PII masked by :func:`snapshot`)."""
+    """One CREATE history row per new row, written in one statement (PII masked by :func:`snapshot`)."""
+    from models import bulk
     from models.history import ChangeRecord
 
     records = [
@@ -1197,7 +1195,7 @@ async def _record_created(
         )
         for row in rows
     ]
-    await ChangeRecord.bulk_create(records, batch_size=BATCH, using_db=conn)
+    await bulk.insert(ChangeRecord, records, conn, ids=False)
 
 
 async def service_row_of(entry: ServiceEntry, conn: BaseDBAsyncClient | None = None) -> ServiceRow:

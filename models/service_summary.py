@@ -16,8 +16,10 @@ the entries, scoped by district only (a contractor's own figures come from its e
 
 :func:`record` applies newly written entries inside the writer's transaction (``models.ledgers.submit``);
 :func:`rebuild` recomputes everything from the entries (seeds, bulk loads, ``jiuzhu rebuild-summaries``).
-Concurrent writers of one district meet on the same summary rows: rows are created with
-``INSERT … ON CONFLICT DO NOTHING`` and then locked (``SELECT … FOR UPDATE``) in primary-key order, so two
+Concurrent writers of one district meet on the same summary rows. The figures are added in one upsert per table
+(``INSERT … ON CONFLICT … DO UPDATE SET n = n + excluded.n``, ``models.bulk``) that takes the rows in key order;
+the people rows are created with ``INSERT … ON CONFLICT DO NOTHING`` (key order) and then locked
+(``SELECT … FOR UPDATE``) in primary-key order. Every writer takes every table's rows in the same order, so two
 ledgers' submissions serialise on the rows they share and never deadlock on them.
 """
 
@@ -37,6 +39,7 @@ from tortoise.expressions import Q
 from tortoise.models import Model
 from tortoise.transactions import in_transaction
 
+from models import bulk
 from models.base import Owned
 from models.enums import AssistanceCategory, EntryKind, PeopleDimension, ServiceUnit
 from models.ledgers import ServiceEntry, in_effect
@@ -156,16 +159,16 @@ def _str(value: Any) -> str:
 
 
 async def _locked(
-    model: type[_MonthFigures] | type[ServicePeopleMonth],
+    model: type[ServicePeopleMonth],
     district: str,
     rows: dict[tuple[Any, ...], Any],
     conn: BaseDBAsyncClient,
 ) -> list[Any]:
-    """The summary rows with these keys (``(month, *model keys)`` → column values), created when missing and
-    locked for this transaction in primary-key order."""
+    """The summary rows with these keys (``(month, *model keys)`` → anything), created when missing (one
+    statement, in key order) and locked for this transaction in primary-key order."""
     key_names = ("month", *model.keys)
-    fresh = [model(district_id=district, **dict(zip(key_names, key, strict=True))) for key in sorted(rows, key=str)]
-    await model.bulk_create(fresh, ignore_conflicts=True, using_db=conn)
+    fresh = [{"district_id": district, "people": b"", **dict(zip(key_names, key, strict=True))} for key in rows]
+    await bulk.upsert(model, fresh, conn, key=_unique(model))
     wanted = {tuple(_str(k) for k in key) for key in rows}
     by_column: dict[str, set[Any]] = defaultdict(set)
     for key in rows:
@@ -180,21 +183,28 @@ async def _locked(
     return [row for row in found if tuple(_str(getattr(row, n)) for n in key_names) in wanted]
 
 
+def _unique(model: type[Model]) -> tuple[str, ...]:
+    """The fields of the model's one unique constraint (what ``ON CONFLICT`` names)."""
+    (fields_,) = model._meta.unique_together
+    return tuple(fields_)
+
+
 async def _add_figures(
     model: type[_MonthFigures], district: str, entries: Sequence[ServiceEntry], conn: BaseDBAsyncClient
 ) -> None:
+    """Add the entries' figures to the model's rows: one upsert that adds the deltas (``ON CONFLICT … DO UPDATE
+    SET n = n + excluded.n``), rows in key order."""
     delta: dict[tuple[Any, ...], dict[str, int]] = defaultdict(lambda: dict.fromkeys(MEASURES, 0))
     for entry in entries:
         key = (month_of(entry.service_date), *(_value(entry, k) for k in model.keys))
         figures = delta[key]
         figures["entries"] += -1 if entry.kind == EntryKind.REVERSAL else 1
         figures[UNIT_COLUMNS[ServiceUnit(entry.unit)]] += cents(entry.quantity)
-    rows = await _locked(model, district, delta, conn)
-    for row in rows:
-        change = delta[(row.month, *(_value(row, k) for k in model.keys))]
-        for name, amount in change.items():
-            setattr(row, name, getattr(row, name) + amount)
-    await model.bulk_update(rows, fields=list(MEASURES), using_db=conn)
+    key_names = ("month", *model.keys)
+    rows = [
+        {"district_id": district, **dict(zip(key_names, key, strict=True)), **figures} for key, figures in delta.items()
+    ]
+    await bulk.upsert(model, rows, conn, key=_unique(model), add=MEASURES)
 
 
 def _buckets(entry: ServiceEntry) -> list[tuple[dt.date, str, str]]:

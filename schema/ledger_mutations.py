@@ -3,8 +3,10 @@ clients (API keys) — add service and fund entries to the ledgers of their own 
 time, and correct them with new entries (append-only).
 
 Every mutation takes the same path, ``models.ledgers.submit``: all-or-nothing, errors per row and field, an
-idempotency key that makes a retry answer with the first result, and the ledger ``version`` compared and set
-so that two clerks never silently overwrite each other. Resolvers here only find the contract the caller may
+idempotency key that makes a retry answer with the first result, and the ledger's row lock, so the server
+serialises the writers of one ledger itself. Adding entries needs no ``expectedVersion`` (appends commute; one
+given is read as "at least"); a correction is based on the entry it names (refused when that entry was corrected
+since) and, if given, on the exact version. Resolvers here only find the contract the caller may
 see (NOT_FOUND), ask the policy (FORBIDDEN: ``write`` on ``ledger`` in ``contractor:<id>``) and translate.
 """
 
@@ -91,7 +93,7 @@ class LedgerError:
     )
     current_version: int | None = strawberry.field(
         default=None,
-        description="With VERSION_CONFLICT: the ledger's version now (refresh, then resubmit with it). 当前版本。",
+        description="With VERSION_CONFLICT: the ledger's version now (refresh, check, then resubmit). 当前版本。",
     )
 
 
@@ -150,9 +152,16 @@ class FundEntryInput:
     voucher_number: str = strawberry.field(description="Voucher number, at most 60 characters. 凭证号。")
 
 
-VERSION_DESCRIPTION = (
-    "The ledger `version` your entries are based on; refused with VERSION_CONFLICT (and the current version) "
-    "when someone wrote in between. 期望版本号。"
+APPEND_VERSION_DESCRIPTION = (
+    "Optional: adding entries needs no version, since the server serialises the writers of a ledger and appends "
+    "do not conflict (retry with the same `idempotencyKey` instead). When given it means 'at least': only a "
+    "version the ledger never reached is refused with VERSION_CONFLICT (and the current version); an older one "
+    "is accepted. 期望版本号（追加记录可不填）。"
+)
+CORRECTION_VERSION_DESCRIPTION = (
+    "Optional: a correction is based on the entry it names (refused with ALREADY_CORRECTED when that entry was "
+    "reversed or amended since). When given, the exact ledger `version` you saw: refused with VERSION_CONFLICT "
+    "(and the current version) when anything was written since. 期望版本号（可选，须与当前版本一致）。"
 )
 KEY_DESCRIPTION = (
     "Idempotency key, unique per contractor (1–100 printable ASCII characters, e.g. a UUID): retrying with the same "
@@ -166,7 +175,7 @@ class SubmitLedgerEntriesInput:
     """Bulk submission."""
 
     contract: strawberry.ID = strawberry.field(description="Global ID of your contract. 合同ID。")
-    expected_version: int = strawberry.field(description=VERSION_DESCRIPTION)
+    expected_version: int | None = strawberry.field(default=None, description=APPEND_VERSION_DESCRIPTION)
     idempotency_key: str = strawberry.field(description=KEY_DESCRIPTION)
     service_entries: list[ServiceEntryInput] = strawberry.field(
         default_factory=list, description=f"Service entries, at most {rules.MAX_ENTRIES_PER_CALL}. 服务记录。"
@@ -182,7 +191,7 @@ class AddServiceEntryInput:
 
     contract: strawberry.ID = strawberry.field(description="Global ID of your contract. 合同ID。")
     entry: ServiceEntryInput = strawberry.field(description="The entry. 服务记录。")
-    expected_version: int | None = strawberry.field(default=None, description=f"Optional here. {VERSION_DESCRIPTION}")
+    expected_version: int | None = strawberry.field(default=None, description=APPEND_VERSION_DESCRIPTION)
     idempotency_key: str | None = strawberry.field(default=None, description=f"Optional here. {KEY_DESCRIPTION}")
 
 
@@ -192,7 +201,7 @@ class AddFundEntryInput:
 
     contract: strawberry.ID = strawberry.field(description="Global ID of your contract. 合同ID。")
     entry: FundEntryInput = strawberry.field(description="The entry. 资金记录。")
-    expected_version: int | None = strawberry.field(default=None, description=f"Optional here. {VERSION_DESCRIPTION}")
+    expected_version: int | None = strawberry.field(default=None, description=APPEND_VERSION_DESCRIPTION)
     idempotency_key: str | None = strawberry.field(default=None, description=f"Optional here. {KEY_DESCRIPTION}")
 
 
@@ -269,7 +278,7 @@ class CorrectServiceEntryInput:
     changes: ServiceEntryChangesInput | None = strawberry.field(
         default=None, description="For AMENDMENT: what changes (at least one value). 更正内容。"
     )
-    expected_version: int | None = strawberry.field(default=None, description=f"Optional here. {VERSION_DESCRIPTION}")
+    expected_version: int | None = strawberry.field(default=None, description=CORRECTION_VERSION_DESCRIPTION)
     idempotency_key: str | None = strawberry.field(default=None, description=f"Optional here. {KEY_DESCRIPTION}")
 
 
@@ -283,7 +292,7 @@ class CorrectFundEntryInput:
     changes: FundEntryChangesInput | None = strawberry.field(
         default=None, description="For AMENDMENT: what changes (at least one value). 更正内容。"
     )
-    expected_version: int | None = strawberry.field(default=None, description=f"Optional here. {VERSION_DESCRIPTION}")
+    expected_version: int | None = strawberry.field(default=None, description=CORRECTION_VERSION_DESCRIPTION)
     idempotency_key: str | None = strawberry.field(default=None, description=f"Optional here. {KEY_DESCRIPTION}")
 
 
@@ -294,12 +303,28 @@ class CorrectFundEntryInput:
 class SubmitLedgerEntriesPayload:
     """What was written, or why nothing was."""
 
-    ledger: Ledger | None = strawberry.field(description="The ledger now; null when refused.")
     version: int | None = strawberry.field(description="The ledger version this submission produced. 提交后的版本。")
-    service_entries: list[ServiceEntry] = strawberry.field(description="The new service entries, in input order.")
-    fund_entries: list[FundEntry] = strawberry.field(description="The new fund entries, in input order.")
     beneficiaries_created: int = strawberry.field(description="Beneficiaries registered by this submission.")
     errors: list[LedgerError] = strawberry.field(description="Why it was refused, per row and field; empty on success.")
+    #: What was written (read back only when the caller selects it: a syncing client asks for the version).
+    written: strawberry.Private[tuple[LedgerRow, SubmissionResult] | None] = None
+
+    @strawberry.field(description="The ledger now; null when refused.")
+    async def ledger(self, info: Info) -> Ledger | None:
+        """Read when selected."""
+        return None if self.written is None else await _ledger(info, self.written[0])
+
+    @strawberry.field(description="The new service entries, in input order.")
+    async def service_entries(self, info: Info) -> list[ServiceEntry]:
+        """Read when selected."""
+        ids = [] if self.written is None else self.written[1].service_entry_ids
+        return await _visible(info, ServiceEntryRow, ServiceEntry, ids)
+
+    @strawberry.field(description="The new fund entries, in input order.")
+    async def fund_entries(self, info: Info) -> list[FundEntry]:
+        """Read when selected."""
+        ids = [] if self.written is None else self.written[1].fund_entry_ids
+        return await _visible(info, FundEntryRow, FundEntry, ids)
 
 
 @strawberry.type(description="Result of `addServiceEntry`. 添加服务记录结果。")
@@ -465,9 +490,7 @@ async def submit_ledger_entries(
         expected_version=input.expected_version,
         idempotency_key=input.idempotency_key,
     )
-    refused = SubmitLedgerEntriesPayload(
-        ledger=None, version=None, service_entries=[], fund_entries=[], beneficiaries_created=0, errors=[]
-    )
+    refused = SubmitLedgerEntriesPayload(version=None, beneficiaries_created=0, errors=[])
     try:
         outcome = await _write(info, input.contract, submission)
     except RuleViolation as exc:
@@ -478,12 +501,10 @@ async def submit_ledger_entries(
         return refused
     ledger, result = outcome
     return SubmitLedgerEntriesPayload(
-        ledger=await _ledger(info, ledger),
         version=result.version,
-        service_entries=await _visible(info, ServiceEntryRow, ServiceEntry, result.service_entry_ids),
-        fund_entries=await _visible(info, FundEntryRow, FundEntry, result.fund_entry_ids),
         beneficiaries_created=result.beneficiaries_created,
         errors=[],
+        written=(ledger, result),
     )
 
 
@@ -664,24 +685,28 @@ class Mutation:
         description=f"A contractor adds up to {rules.MAX_ENTRIES_PER_CALL} service and "
         f"{rules.MAX_ENTRIES_PER_CALL} fund entries to its ledger at once, all or none (第十四条; rule 9: inside the "
         "service period, for the contract's catalogue items, while in performance or rectification). Idempotent by "
-        "key; guarded by the ledger version. 批量提交台账记录。",
+        "key. Needs no `expectedVersion`: concurrent submissions to one ledger are serialised by the server and all "
+        "go in; the payload's `version` is the one this submission produced. 批量提交台账记录。",
     )
     add_service_entry: AddServiceEntryPayload = strawberry.mutation(
         resolver=add_service_entry,
-        description="A contractor adds one service entry to its ledger (第十四条, rule 9). 添加服务记录。",
+        description="A contractor adds one service entry to its ledger (第十四条, rule 9); needs no version. "
+        "添加服务记录。",
     )
     add_fund_entry: AddFundEntryPayload = strawberry.mutation(
         resolver=add_fund_entry,
-        description="A contractor adds one fund entry to its ledger (第十四条); open until the contract is closed. "
-        "添加资金记录。",
+        description="A contractor adds one fund entry to its ledger (第十四条); open until the contract is closed; "
+        "needs no version. 添加资金记录。",
     )
     correct_service_entry: CorrectServiceEntryPayload = strawberry.mutation(
         resolver=correct_service_entry,
         description="A contractor reverses or amends a service entry with new entries and a reason; the entry itself "
-        "never changes (第十四条). 更正或冲销服务记录。",
+        "never changes (第十四条). Based on the entry named (refused when it was corrected since) and, optionally, "
+        "the exact ledger version. 更正或冲销服务记录。",
     )
     correct_fund_entry: CorrectFundEntryPayload = strawberry.mutation(
         resolver=correct_fund_entry,
-        description="A contractor reverses or amends a fund entry with new entries and a reason (第十四条). "
+        description="A contractor reverses or amends a fund entry with new entries and a reason (第十四条). Based on "
+        "the entry named (refused when it was corrected since) and, optionally, the exact ledger version. "
         "更正或冲销资金记录。",
     )

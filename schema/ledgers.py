@@ -222,8 +222,9 @@ class Ledger(Node, _LedgerRow):
     """台账."""
 
     version: int = strawberry.field(
-        description="Increases by one with every write (a submission, an entry, a correction); pass it as "
-        "`expectedVersion` so that two clerks never silently overwrite each other. 版本。"
+        description="Increases by one with every write (a submission, an entry, a correction). Adding entries "
+        "needs no version (the server serialises a ledger's writers); a correction may pass it as `expectedVersion` "
+        "to be refused when anything was written since. 版本。"
     )
 
     @strawberry.field(

@@ -218,8 +218,9 @@ class Query(StaffingQuery, TrainingQuery, PublicQuery, DashboardQuery, FinanceQu
                 qs = qs.filter(catalogue_items__id=pk_of(filter.catalogue_item, "CatalogueItem"))
             qs = qs.filter(**date_range("signed_on", filter.signed_from, filter.signed_to))
             if filter.year is not None:
-                first, last = year_span(filter.year)
-                qs = qs.filter(service_start__gte=first, service_start__lte=last)
+                # Not ``first``: that name is the page size, read by ``paginate`` below.
+                year_start, year_end = year_span(filter.year)
+                qs = qs.filter(service_start__gte=year_start, service_start__lte=year_end)
             if filter.overdue is not None:
                 qs = await _by_overdue(qs, want=filter.overdue)
         return await paginate(qs, first, after, converter(Contract))

@@ -620,10 +620,16 @@ async def test_no_ledger_before_performance(api: Api) -> None:
 
 
 async def test_expected_version_on_single_entries(api: Api, open_contract: tuple[Contract, Ledger]) -> None:
+    """Adding an entry needs no version, and an older one is not a conflict (appends commute; issue 18): only a
+    version the ledger never reached is refused. A correction's version, when given, must be the current one."""
     contract, ledger = open_contract
     assert (await add(api, contract))["errors"] == []
-    stale = {"contract": gid("Contract", contract.pk), "entry": await service_input(), "expectedVersion": 0}
-    payload = (await api.data(ADD, {"input": stale}, as_user=CLERK))["addServiceEntry"]
+    older = {"contract": gid("Contract", contract.pk), "entry": await service_input(), "expectedVersion": 0}
+    payload = (await api.data(ADD, {"input": older}, as_user=CLERK))["addServiceEntry"]
+    assert payload["errors"] == []
+    assert payload["ledger"]["version"] == 2
+    future = {"contract": gid("Contract", contract.pk), "entry": await service_input(), "expectedVersion": 5}
+    payload = (await api.data(ADD, {"input": future}, as_user=CLERK))["addServiceEntry"]
     assert payload["errors"] == [
         {
             "code": "VERSION_CONFLICT",
@@ -631,7 +637,20 @@ async def test_expected_version_on_single_entries(api: Api, open_contract: tuple
             "field": "expectedVersion",
             "article": "第十四条",
             "row": None,
-            "currentVersion": 1,
+            "currentVersion": 2,
         }
     ]
-    assert await ledger_state(ledger) == (1, 1, 0)
+    assert "版本5" in payload["errors"][0]["message"]
+    assert await ledger_state(ledger) == (2, 2, 0)
+
+    # A correction that names the version it saw is refused when anything was written since.
+    entry = (await read_ledger(api, contract))["current"]["nodes"][0]["id"]
+    stale = {"entry": entry, "kind": "REVERSAL", "reason": "重复录入", "expectedVersion": 1}
+    payload = (await api.data(CORRECT, {"input": stale}, as_user=CLERK))["correctServiceEntry"]
+    assert codes(payload) == [("VERSION_CONFLICT", "expectedVersion")]
+    assert payload["errors"][0]["currentVersion"] == 2
+    assert await ledger_state(ledger) == (2, 2, 0)
+    current = {**stale, "expectedVersion": 2}
+    payload = (await api.data(CORRECT, {"input": current}, as_user=CLERK))["correctServiceEntry"]
+    assert payload["errors"] == []
+    assert payload["ledger"]["version"] == 3

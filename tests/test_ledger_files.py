@@ -1,7 +1,7 @@
 """Ledger workbooks over HTTP: the template with Chinese headers; import of a filled .xlsx or .csv (every row
-checked, nothing written on any error, the error listing row, column and reason; idempotent; If-Match on the
-ledger version; its own 20 MiB limit); export of a ledger or a district's ledgers to .xlsx/.csv within the
-caller's scope, ID numbers masked exactly as the API masks them."""
+checked, nothing written on any error, the error listing row, column and reason; idempotent; an optional
+If-Match, "at least" the ledger version; its own 20 MiB limit); export of a ledger or a district's ledgers to
+.xlsx/.csv within the caller's scope, ID numbers masked exactly as the API masks them."""
 
 from __future__ import annotations
 
@@ -259,13 +259,14 @@ async def test_csv_import(api: Api, open_contract: tuple[Contract, Ledger], enco
 async def test_import_preconditions_and_access(api: Api, open_contract: tuple[Contract, Ledger]) -> None:
     contract, ledger = open_contract
     data = workbook([await line()])
-    assert (await upload(api, contract, data, version=None)).status_code == 428
     assert (await upload(api, contract, data, key=None)).status_code == 400
-    stale = await upload(api, contract, data, version=7)
-    assert stale.status_code == 412
-    assert stale.json()["currentVersion"] == 0
-    assert stale.json()["errors"][0]["code"] == "VERSION_CONFLICT"
-    assert stale.headers["etag"] == '"0"'
+    assert (await upload(api, contract, data, version=None, extra_headers={"If-Match": "3 or so"})).status_code == 400
+    # An import only appends: If-Match is optional and means "at least" (a version never reached is 412).
+    future = await upload(api, contract, data, version=7)
+    assert future.status_code == 412
+    assert future.json()["currentVersion"] == 0
+    assert future.json()["errors"][0]["code"] == "VERSION_CONFLICT"
+    assert future.headers["etag"] == '"0"'
     assert (await upload(api, contract, data, user=AGENCY)).status_code == 403
     assert (await upload(api, contract, data, user="anhe_clerk")).status_code == 404
     assert (await upload(api, contract, data, user=None)).status_code == 401
@@ -275,6 +276,13 @@ async def test_import_preconditions_and_access(api: Api, open_contract: tuple[Co
     odd = await upload(api, contract, b"hello", raw=True, extra_headers=octets)
     assert odd.status_code == 415, odd.text
     assert await ledger_state(ledger) == (0, 0, 0)
+    for version in (None, 0, 1):  # none, an older one, and the current one (issue 18: this was 428 without)
+        imported = await upload(api, contract, data, version=version)
+        assert imported.status_code == 200, imported.text
+    assert imported.headers["etag"] == '"3"'
+    star = await upload(api, contract, data, version=None, extra_headers={"If-Match": "*"})
+    assert star.status_code == 200, star.text
+    assert await ledger_state(ledger) == (4, 4, 0)
 
     accepted, _ = await make_contract(ContractStatus.ACCEPTED, year=2093)
     locked = await upload(api, accepted, data)

@@ -3,7 +3,9 @@
 Prints, for the session's database (PostgreSQL is the one that counts):
 
 - bulk submission throughput (entries/s) with ``submitLedgerEntries`` at 500 service entries per call, each call
-  naming 50 people (new ones registered, known ones found: one lookup per batch);
+  naming 50 people (new ones registered, known ones found: one lookup per batch), as the ledger grows to
+  ``JIUZHU_BENCH_LEDGER_ENTRIES`` (default 200,000): per tenth of the run, ms per call, entries/s and statements
+  per call as the database executes them;
 - the time to import a 100,000-row workbook through ``POST /ledgers/{contract}/import``, and to export that
   ledger to .xlsx and .csv.
 
@@ -14,6 +16,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import os
 import statistics
 import time
 import uuid
@@ -25,59 +28,85 @@ from models import ServiceEntry
 from models.timeutil import today
 from tests.conftest import BACKEND
 from tests.helpers import Api
-from tests.test_ledger_bulk import SUBMIT
+from tests.test_ledger_bulk import count_executions
 from tests.test_ledger_entries import AGENCY, CLERK, gid, make_contract, new_id_number, township
 
-CALLS = 20
+#: The write and its outcome only (what a syncing client asks for), so the figures are the write path's.
+WRITE = """
+mutation($input: SubmitLedgerEntriesInput!) {
+  submitLedgerEntries(input: $input) { version errors { code message row field } }
+}
+"""
 PER_CALL = 500
+#: The ledger grows to this many entries, ``PER_CALL`` at a time (issue 14: flat from 0 to 200,000).
+LEDGER_ENTRIES = int(os.environ.get("JIUZHU_BENCH_LEDGER_ENTRIES", "200000"))
+SEGMENTS = 10
 WORKBOOK_ROWS = 100_000
 
 
 async def test_bulk_submission_throughput(api: Api) -> None:
+    """``submitLedgerEntries`` with 500 service entries per call (each naming 50 people, half of them met in
+    the previous call) until the ledger holds ``LEDGER_ENTRIES``: per tenth of the run, the ledger's size,
+    ms per call, entries/s and statements per call — flat as the ledger grows is the goal."""
     contract, ledger = await make_contract(year=2094, start=today() - dt.timedelta(days=360))
     assert ledger is not None
     code = await township()
-    people = [(new_id_number(), f"对象{i}") for i in range(CALLS * 25)]
-    timings = []
-    version = 0
-    for call in range(CALLS):
-        named = people[call * 25 : call * 25 + 50]  # half of them met in the previous call
-        entries = [
-            {
-                "serviceDate": (today() - dt.timedelta(days=1 + (call * PER_CALL + i) % 350)).isoformat(),
-                "catalogueItemCode": "S06",
-                "assistanceCategory": "TEKUN",
-                "township": code,
-                "content": "上门探访，协助整理家务",
-                "quantity": "2",
-                "unit": "HOURS",
-                "staff": "王芳",
-                "beneficiaryIdNumber": named[i % len(named)][0],
-                "beneficiaryName": named[i % len(named)][1],
-                "evidenceRefs": [f"照片-{i}"],
+    calls = max(LEDGER_ENTRIES // PER_CALL, SEGMENTS)
+    people = [(new_id_number(), f"对象{i}") for i in range(calls * 25 + 25)]
+    timings: list[float] = []
+    statements: list[int] = []
+    with count_executions() as counter:
+        for call in range(calls):
+            named = people[call * 25 : call * 25 + 50]
+            entries = [
+                {
+                    "serviceDate": (today() - dt.timedelta(days=1 + (call * PER_CALL + i) % 350)).isoformat(),
+                    "catalogueItemCode": "S06",
+                    "assistanceCategory": "TEKUN",
+                    "township": code,
+                    "content": "上门探访，协助整理家务",
+                    "quantity": "2",
+                    "unit": "HOURS",
+                    "staff": "王芳",
+                    "beneficiaryIdNumber": named[i % len(named)][0],
+                    "beneficiaryName": named[i % len(named)][1],
+                    "evidenceRefs": [f"照片-{i}"],
+                }
+                for i in range(PER_CALL)
+            ]
+            variables = {
+                "input": {
+                    "contract": gid("Contract", contract.pk),
+                    "idempotencyKey": uuid.uuid4().hex,
+                    "serviceEntries": entries,
+                }
             }
-            for i in range(PER_CALL)
-        ]
-        variables = {
-            "input": {
-                "contract": gid("Contract", contract.pk),
-                "expectedVersion": version,
-                "idempotencyKey": uuid.uuid4().hex,
-                "serviceEntries": entries,
-            }
-        }
-        start = time.perf_counter()
-        payload = (await api.data(SUBMIT, variables, as_user=CLERK))["submitLedgerEntries"]
-        timings.append(time.perf_counter() - start)
-        assert payload["errors"] == [], payload["errors"][:3]
-        version = payload["version"]
-    total = CALLS * PER_CALL
+            token = await api.token(CLERK)  # signed in before the clock starts
+            counter.count = 0
+            start = time.perf_counter()
+            response = await api.post(WRITE, variables, token)
+            timings.append(time.perf_counter() - start)
+            statements.append(counter.count)
+            payload = response.json()["data"]["submitLedgerEntries"]
+            assert payload["errors"] == [], payload["errors"][:3]
+    total = calls * PER_CALL
     assert await ServiceEntry.filter(ledger_id=ledger.pk).count() == total
     print(
-        f"\n== ledger bulk submission ({BACKEND}): {CALLS} calls × {PER_CALL} entries"
-        f"\n   {total / sum(timings):8.0f} entries/s   per call p50 {statistics.median(timings) * 1000:6.0f} ms"
-        f"   max {max(timings) * 1000:6.0f} ms"
+        f"\n== ledger bulk submission ({BACKEND}): {calls} calls × {PER_CALL} entries (50 people each, 25 new),"
+        f" the ledger growing to {total:,} entries"
+        f"\n   overall {total / sum(timings):7.0f} entries/s   per call p50 {statistics.median(timings) * 1000:5.0f} ms"
+        f"   max {max(timings) * 1000:5.0f} ms"
     )
+    size = calls // SEGMENTS
+    for segment in range(SEGMENTS):
+        part = timings[segment * size : (segment + 1) * size]
+        counted = statements[segment * size : (segment + 1) * size]
+        print(
+            f"   ledger {segment * size * PER_CALL:8,}–{(segment + 1) * size * PER_CALL:8,} entries:"
+            f" {statistics.mean(part) * 1000:5.0f} ms/call (p50 {statistics.median(part) * 1000:5.0f})"
+            f"  {PER_CALL * len(part) / sum(part):7.0f} entries/s"
+            f"  {statistics.mean(counted):5.0f} statements/call"
+        )
 
 
 def _workbook(rows: int, code: str) -> bytes:
