@@ -10,10 +10,12 @@
 | ``PORT`` / ``HOST`` | where ``jiuzhu serve`` listens | ``8000`` / ``127.0.0.1`` |
 | ``JIUZHU_CORS_ORIGINS`` | comma-separated browser origins allowed to call the API | none |
 | ``JIUZHU_MAX_BODY_BYTES`` | largest request body accepted | ``1048576`` (1 MiB) |
+| ``JIUZHU_TRUSTED_PROXIES`` | IPs/CIDRs of reverse proxies whose ``X-Forwarded-For`` is believed | none |
 """
 
 from __future__ import annotations
 
+import ipaddress
 import os
 from dataclasses import dataclass
 from typing import Literal
@@ -41,6 +43,9 @@ class Settings:
     cors_origins: tuple[str, ...] = ()
     max_body_bytes: int = 1024 * 1024
     data_key: str = DEV_DATA_KEY
+    #: Reverse proxies whose ``X-Forwarded-For``/``X-Forwarded-Proto`` uvicorn may believe; empty: none (the
+    #: client address is the TCP peer's, so no header can change who the sign-in throttle counts).
+    trusted_proxies: tuple[str, ...] = ()
 
     @property
     def production(self) -> bool:
@@ -104,7 +109,26 @@ def load_settings() -> Settings:
         cors_origins=_origins(os.environ.get("JIUZHU_CORS_ORIGINS", "")),
         max_body_bytes=_int("JIUZHU_MAX_BODY_BYTES", 1024 * 1024),
         data_key=os.environ.get("JIUZHU_DATA_KEY", "").strip() or (DEV_DATA_KEY if mode == "development" else ""),
+        trusted_proxies=_proxies(os.environ.get("JIUZHU_TRUSTED_PROXIES", "")),
     )
+
+
+def _proxies(raw: str) -> tuple[str, ...]:
+    """Addresses or networks of trusted reverse proxies (``10.0.0.5, 10.1.0.0/16``); never ``*``: a wildcard
+    would let any client choose the address the sign-in throttle counts."""
+    proxies: list[str] = []
+    for item in (p.strip() for p in raw.split(",")):
+        if not item:
+            continue
+        try:
+            network = ipaddress.ip_network(item, strict=False)
+        except ValueError as exc:
+            raise ConfigError(
+                f"JIUZHU_TRUSTED_PROXIES must list IP addresses or CIDR networks of the reverse proxies, "
+                f"comma-separated (like 10.0.0.5,10.1.0.0/16), got {item!r}."
+            ) from exc
+        proxies.append(str(network.network_address) if network.num_addresses == 1 else str(network))
+    return tuple(proxies)
 
 
 def _origins(raw: str) -> tuple[str, ...]:
