@@ -7,8 +7,8 @@ under another name all answer the same BENEFICIARY_NOT_MATCHED; after 20 failed 
 is refused (TOO_MANY_ATTEMPTS, with the time to retry) any submission naming people its contractor has not
 served, in every worker, because the counts live in the database.
 
-Each test signs in as throwaway accounts of the contractor of ``xinyuan_clerk`` (which the ledger tests use) and
-removes their failed matches afterwards, so no other test meets the limit."""
+Each test signs in as throwaway accounts of a contractor of this module only, on contracts of its own, and
+removes their failed matches afterwards, so no other test meets the limit or sees its data."""
 
 from __future__ import annotations
 
@@ -19,29 +19,48 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from stdnum.cn import uscc
 
 from models import Beneficiary, BeneficiaryMatchFailure, Contract, Contractor, Ledger, RoleAssignment, User
 from models.accounts import hash_password
-from models.enums import AssistanceCategory, Role
+from models.enums import AssistanceCategory, ContractorKind, Role
 from tests.helpers import Api
 from tests.servers import STARTUP_TIMEOUT, Instance
 from tests.test_ledger_bulk import SUBMIT, rows
-from tests.test_ledger_entries import GAOGANG, HAILING, XINYUAN, gid, ledger_state, make_contract, new_id_number
+from tests.test_ledger_entries import GAOGANG, HAILING, gid, ledger_state, make_contract, new_id_number
 
 PASSWORD = "Probe-Test-Kx7#mVq2"
+PROBER = "探测测试社会工作服务中心"
 LIMIT = 20
 
 
 @pytest.fixture
 async def accounts() -> AsyncIterator[list[str]]:
-    """Make throwaway contractor accounts on demand (``accounts.append`` is not used: call ``_clerk``)."""
+    """Usernames of the throwaway accounts a test makes (with ``_clerk``); their failed matches go afterwards."""
     made: list[str] = []
     yield made
     await BeneficiaryMatchFailure.filter(account__in=made).delete()
 
 
+async def _contractor() -> Contractor:
+    """A contractor of this module only: its contracts and failed matches touch no demo contractor (the isolation
+    tests compare each demo contractor's view with the city's)."""
+    existing = await Contractor.get_or_none(name=PROBER)
+    if existing is not None:
+        return existing
+    body = "523212" + "00" + "MJ" + f"{uuid.uuid4().int % 10**7:07d}"
+    return await Contractor.create(
+        name=PROBER,
+        credit_code=body + uscc.calc_check_digit(body),
+        kind=ContractorKind.SOCIAL_ORGANISATION,
+        registration_authority="泰州市民政局",
+        contact_person="测试",
+        contact_phone="0523-86000000",
+    )
+
+
 async def _clerk(made: list[str]) -> str:
-    contractor = await Contractor.get(credit_code=XINYUAN)
+    contractor = await _contractor()
     username = f"t_probe_{uuid.uuid4().hex[:8]}"
     user = await User.create(username=username, password_hash=hash_password(PASSWORD), display_name="探测测试")
     await RoleAssignment.create(user=user, role=Role.CONTRACTOR, domain=f"contractor:{contractor.pk}")
@@ -90,9 +109,13 @@ async def _token(api: Api, username: str) -> str:
 
 
 async def _open_contract() -> tuple[Contract, Ledger]:
+    """A contract in performance of the module's contractor (built as the ledger tests build theirs)."""
     contract, ledger = await make_contract(year=2094)
     assert ledger is not None
-    return contract, ledger
+    contractor = await _contractor()
+    await Contract.filter(pk=contract.pk).update(contractor_id=contractor.pk)
+    await Ledger.filter(pk=ledger.pk).update(contractor_id=contractor.pk)
+    return await Contract.get(pk=contract.pk), await Ledger.get(pk=ledger.pk)
 
 
 async def test_registered_elsewhere_here_or_served_answer_the_same(api: Api, accounts: list[str]) -> None:
