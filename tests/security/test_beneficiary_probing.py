@@ -21,7 +21,16 @@ from typing import Any
 import pytest
 from stdnum.cn import uscc
 
-from models import Beneficiary, BeneficiaryMatchFailure, Contract, Contractor, Ledger, RoleAssignment, User
+from models import (
+    Beneficiary,
+    BeneficiaryMatchFailure,
+    Contract,
+    Contractor,
+    Ledger,
+    RoleAssignment,
+    ServiceEntry,
+    User,
+)
 from models.accounts import hash_password
 from models.enums import AssistanceCategory, ContractorKind, Role
 from tests.helpers import Api
@@ -31,6 +40,7 @@ from tests.test_ledger_entries import GAOGANG, HAILING, gid, ledger_state, make_
 
 PASSWORD = "Probe-Test-Kx7#mVq2"
 PROBER = "探测测试社会工作服务中心"
+_PEOPLE: list[int] = []  # beneficiaries made by _person, removed by the ``accounts`` fixture when unused
 LIMIT = 20
 
 
@@ -40,6 +50,13 @@ async def accounts() -> AsyncIterator[list[str]]:
     made: list[str] = []
     yield made
     await BeneficiaryMatchFailure.filter(account__in=made).delete()
+    # The people made for probing that no entry names (the refused submissions wrote none): other modules count
+    # the demo data's beneficiaries in one page.
+    unused = set(_PEOPLE) - set(
+        await ServiceEntry.filter(beneficiary_id__in=_PEOPLE).values_list("beneficiary_id", flat=True)
+    )
+    await Beneficiary.filter(pk__in=unused).delete()
+    _PEOPLE.clear()
 
 
 async def _contractor() -> Contractor:
@@ -70,12 +87,14 @@ async def _clerk(made: list[str]) -> str:
 
 async def _person(district: str, name: str) -> Beneficiary:
     """Someone registered in ``district`` whom the test contractor never served."""
-    return await Beneficiary.create(
+    person = await Beneficiary.create(
         district_id=district,
         name=name,
         id_number=new_id_number(district),
         assistance_category=AssistanceCategory.TEKUN,
     )
+    _PEOPLE.append(person.pk)
+    return person
 
 
 async def _submit(api: Api, token: str, contract: Contract, people: list[tuple[str, str]]) -> dict[str, Any]:
