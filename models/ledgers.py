@@ -943,6 +943,7 @@ class _Context:
                 served = await (
                     ServiceEntry.filter(contractor_id=contract.contractor_id, beneficiary_id__in=chunk)
                     .using_db(conn)
+                    .order_by("beneficiary_id")  # not the model's ordering: PostgreSQL's DISTINCT needs it selected
                     .distinct()
                     .values_list("beneficiary_id", flat=True)
                 )
