@@ -6,6 +6,7 @@ import argparse
 import asyncio
 import sys
 from pathlib import Path
+from typing import Any
 
 from tortoise.context import TortoiseContext
 
@@ -55,6 +56,22 @@ def export_schema(path: Path | None) -> str:
     return sdl
 
 
+def uvicorn_options(settings: Settings) -> dict[str, Any]:
+    """How ``jiuzhu serve`` runs uvicorn: forwarded headers (``X-Forwarded-For``/``-Proto``) are believed only
+    from ``JIUZHU_TRUSTED_PROXIES``; with none configured uvicorn's proxy-headers middleware is off, so the client
+    address (what the sign-in throttle counts) is always the TCP peer's, whatever headers a caller sends."""
+    trusted = ",".join(settings.trusted_proxies)
+    return {
+        "host": settings.host,
+        "port": settings.port,
+        "proxy_headers": bool(trusted),
+        # Always explicit: otherwise uvicorn falls back to $FORWARDED_ALLOW_IPS or 127.0.0.1.
+        "forwarded_allow_ips": trusted or "",
+        "log_config": None,
+        "timeout_graceful_shutdown": 30,
+    }
+
+
 def serve(settings: Settings, workers: int) -> None:
     """Run uvicorn (the app reads the same environment)."""
     import uvicorn
@@ -67,15 +84,7 @@ def serve(settings: Settings, workers: int) -> None:
     else:
         print(f"jiuzhu ready. GraphiQL: {where}  (demo accounts: seeds/demo_accounts.csv)", flush=True)
     configure_logging()
-    uvicorn.run(
-        "api.main:app",
-        host=settings.host,
-        port=settings.port,
-        workers=workers,
-        proxy_headers=True,
-        log_config=None,
-        timeout_graceful_shutdown=30,
-    )
+    uvicorn.run("api.main:app", workers=workers, **uvicorn_options(settings))
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -12,10 +12,12 @@
 | ``JIUZHU_MAX_BODY_BYTES`` | largest request body accepted | ``1048576`` (1 MiB) |
 | ``JIUZHU_METRICS_TOKEN`` | production: ``/metrics`` answers ``Authorization: Bearer <this>`` (16+ characters) | none |
 | ``JIUZHU_METRICS_ALLOW`` | production: comma-separated IPs/CIDRs that may read ``/metrics`` (else 404) | none |
+| ``JIUZHU_TRUSTED_PROXIES`` | IPs/CIDRs of reverse proxies whose ``X-Forwarded-For`` is believed | none |
 """
 
 from __future__ import annotations
 
+import ipaddress
 import os
 from dataclasses import dataclass
 from ipaddress import IPv4Network, IPv6Network, ip_network
@@ -48,6 +50,9 @@ class Settings:
     #: Who may read ``/metrics`` in production (development serves it to anyone).
     metrics_token: str = ""
     metrics_allow: tuple[IPv4Network | IPv6Network, ...] = ()
+    #: Reverse proxies whose ``X-Forwarded-For``/``X-Forwarded-Proto`` uvicorn may believe; empty: none (the
+    #: client address is the TCP peer's, so no header can change who the sign-in throttle counts).
+    trusted_proxies: tuple[str, ...] = ()
 
     @property
     def production(self) -> bool:
@@ -113,6 +118,7 @@ def load_settings() -> Settings:
         data_key=os.environ.get("JIUZHU_DATA_KEY", "").strip() or (DEV_DATA_KEY if mode == "development" else ""),
         metrics_token=_metrics_token(os.environ.get("JIUZHU_METRICS_TOKEN", "")),
         metrics_allow=_networks("JIUZHU_METRICS_ALLOW", os.environ.get("JIUZHU_METRICS_ALLOW", "")),
+        trusted_proxies=_proxies(os.environ.get("JIUZHU_TRUSTED_PROXIES", "")),
     )
 
 
@@ -135,6 +141,24 @@ def _networks(name: str, raw: str) -> tuple[IPv4Network | IPv6Network, ...]:
         except ValueError as exc:
             raise ConfigError(f"{name} must list IP addresses or networks like 10.0.0.0/8, got {part!r}.") from exc
     return tuple(networks)
+
+
+def _proxies(raw: str) -> tuple[str, ...]:
+    """Addresses or networks of trusted reverse proxies (``10.0.0.5, 10.1.0.0/16``); never ``*``: a wildcard
+    would let any client choose the address the sign-in throttle counts."""
+    proxies: list[str] = []
+    for item in (p.strip() for p in raw.split(",")):
+        if not item:
+            continue
+        try:
+            network = ipaddress.ip_network(item, strict=False)
+        except ValueError as exc:
+            raise ConfigError(
+                f"JIUZHU_TRUSTED_PROXIES must list IP addresses or CIDR networks of the reverse proxies, "
+                f"comma-separated (like 10.0.0.5,10.1.0.0/16), got {item!r}."
+            ) from exc
+        proxies.append(str(network.network_address) if network.num_addresses == 1 else str(network))
+    return tuple(proxies)
 
 
 def _origins(raw: str) -> tuple[str, ...]:

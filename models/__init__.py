@@ -1,6 +1,7 @@
 """Tortoise models per domain, their lifecycles and invariants. The business rules live here."""
 
 from models.accounts import ApiKey, AuthSession, LoginAttempt, RoleAssignment, User
+from models.beneficiary_matching import BeneficiaryMatchFailure
 from models.catalogue import CatalogueItem
 from models.contractors import Contractor, ContractorViolation, EligibilityAttestation
 from models.contracts import (
@@ -34,6 +35,7 @@ __all__ = [
     "AssociationMember",
     "AuthSession",
     "Beneficiary",
+    "BeneficiaryMatchFailure",
     "CatalogueItem",
     "ChangeRecord",
     "Community",

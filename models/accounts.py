@@ -8,6 +8,7 @@ import hashlib
 import re
 import secrets
 import uuid
+from collections.abc import Iterable
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
@@ -20,6 +21,7 @@ from models.enums import ChangeAction, Role
 from models.geography import District
 from models.history import ChangeRecord
 from models.lifecycle import create_recorded, update_fields
+from models.passwords import MAX_PASSWORD_LENGTH, candidates, normalise_password, password_weaknesses
 from models.rules import Actor, refuse
 from models.timeutil import SHANGHAI, now
 
@@ -124,11 +126,15 @@ def hash_password(password: str) -> str:
 
 
 def verify_password(password_hash: str, password: str) -> bool:
-    """True when ``password`` matches; never raises on a bad hash or password."""
-    try:
-        return _hasher.verify(password_hash, password)
-    except (VerificationError, InvalidHashError):
-        return False
+    """True when ``password`` matches, as typed (hashes set before passwords were normalised) or in its NFKC form
+    (hashes set since: :func:`check_password`); never raises on a bad hash or password."""
+    for candidate in candidates(password):
+        try:
+            if _hasher.verify(password_hash, candidate):
+                return True
+        except (VerificationError, InvalidHashError):
+            continue
+    return False
 
 
 #: Verified against when the username is unknown, so both paths take the same time.
@@ -140,57 +146,7 @@ DUMMY_HASH = _hasher.hash("jiuzhu-timing-equaliser")
 # ``article``; the API keys serve the contractors' ledgers of 第十四条.
 
 USERNAME_PATTERN = re.compile(r"^[a-z][a-z0-9_.-]{2,63}$")
-MIN_PASSWORD_LENGTH = 10
-MAX_PASSWORD_LENGTH = 256
 MAX_DISPLAY_NAME = 100
-
-#: Refused whatever their character classes (compared case-insensitively): the passwords people pick first.
-COMMON_PASSWORDS = frozenset(
-    p.lower()
-    for p in (
-        "Password123",
-        "Password123!",
-        "Password@123",
-        "P@ssw0rd123",
-        "P@ssword123",
-        "Passw0rd!23",
-        "Admin@123456",
-        "Admin123456",
-        "Aa123456789",
-        "Aa1234567890",
-        "Abc@12345678",
-        "Abcd@1234567",
-        "Qwerty@12345",
-        "Qwerty123456",
-        "Qwe123456789",
-        "1qaz@WSX3edc",
-        "1qaz2wsx3edc",
-        "1Qaz2wsx3edc",
-        "Zaq1@wsx3edc",
-        "Zaq12wsx!@#",
-        "Welcome@123",
-        "Welcome12345",
-        "Woaini@1314",
-        "Woaini131452",
-        "Iloveyou@123",
-        "Taizhou@2026",
-        "Taizhou@123",
-        "Taizhou12345",
-        "Jiuzhu@2026",
-        "Jiuzhu@12345",
-        "Minzheng@123",
-        "Changeme@123",
-        "Test@1234567",
-        "Root@1234567",
-        "Huawei@12345",
-        "Sangfor@123",
-        "1234567890",
-        "12345678910",
-        "0123456789",
-        "1234567890abc",
-        "abc1234567890",
-    )
-)
 
 
 def normalise_username(username: str) -> str:
@@ -215,40 +171,34 @@ def normalise_display_name(display_name: str) -> str:
     return value
 
 
-def password_weaknesses(password: str, username: str) -> list[str]:
-    """Why ``password`` is too weak for ``username`` (Chinese reasons; empty when strong enough).
-
-    At least 10 characters, at least three of lower case / upper case / digits / symbols, not containing
-    the username, and not one of :data:`COMMON_PASSWORDS`.
-    """
-    reasons = []
-    if len(password) < MIN_PASSWORD_LENGTH:
-        reasons.append(f"长度至少{MIN_PASSWORD_LENGTH}个字符（当前{len(password)}个）")
-    classes = sum(
-        (
-            any(c.islower() and c.isascii() for c in password),
-            any(c.isupper() and c.isascii() for c in password),
-            any(c.isdigit() and c.isascii() for c in password),
-            any(not (c.isascii() and c.isalnum()) for c in password),
-        )
-    )
-    if classes < 3:
-        reasons.append("须包含小写字母、大写字母、数字、符号四类中的至少三类")
-    name = username.strip().lower()
-    if len(name) >= 3 and name in password.lower():
-        reasons.append("不能包含用户名")
-    if password.lower() in COMMON_PASSWORDS:
-        reasons.append("属于常见密码，容易被猜中")
-    return reasons
-
-
-def check_password(password: str, username: str, *, field: str = "password") -> None:
-    """Refuse a weak password (``WEAK_PASSWORD``, naming every reason) or an over-long one (``TOO_LONG``)."""
+def check_password(password: str, username: str, *, context: Iterable[str] = (), field: str = "password") -> str:
+    """The password to hash (NFKC-normalised, see :mod:`models.passwords`); refuses a weak one
+    (``WEAK_PASSWORD``, naming every reason) or an over-long one (``TOO_LONG``). ``context``: the account's display
+    name and organisation names, which the password must not lean on."""
     if len(password) > MAX_PASSWORD_LENGTH:
         raise refuse("TOO_LONG", f"密码最多{MAX_PASSWORD_LENGTH}个字符。", field=field)
-    reasons = password_weaknesses(password, username)
+    normal = normalise_password(password)
+    reasons = password_weaknesses(normal, username, context)
     if reasons:
         raise refuse("WEAK_PASSWORD", "密码强度不足：" + "；".join(reasons) + "。", field=field)
+    return normal
+
+
+async def account_words(display_name: str, domains: Iterable[str], conn: BaseDBAsyncClient | None = None) -> list[str]:
+    """Words of an account a password must not lean on: its display name and the names of its organisations
+    (district: the district and its offices; contractor: the contractor)."""
+    words = [display_name]
+    for domain in domains:
+        kind, _, key = domain.partition(":")
+        if kind == "district" and key.isdigit():
+            district = await District.get_or_none(code=key).using_db(conn)
+            if district is not None:
+                words += [district.name, district.purchaser_name, district.agency_name]
+        elif kind == "contractor" and key.isdigit():
+            contractor = await Contractor.get_or_none(pk=int(key)).using_db(conn)
+            if contractor is not None:
+                words.append(contractor.name)
+    return words
 
 
 _LOWER = "abcdefghijkmnpqrstuvwxyz"  # no l/o: generated passwords are read aloud and typed by people
@@ -258,7 +208,7 @@ _SYMBOLS = "-_.@#%+="
 
 
 def generate_password(length: int = 16) -> str:
-    """A random password meeting :func:`check_password` (every character class, from ``secrets``)."""
+    """A random password meeting :func:`check_password` (every character class, from ``secrets``; ≈10²⁸ guesses)."""
     pools = (_LOWER, _UPPER, _DIGITS, _SYMBOLS)
     chars = [secrets.choice(pool) for pool in pools]
     alphabet = "".join(pools)
@@ -339,11 +289,13 @@ async def create_account(
     *,
     actor: Actor,
     conn: BaseDBAsyncClient,
+    domain: str | None = None,
 ) -> User:
-    """A new account that must change its password at first sign-in (``USERNAME_TAKEN`` when the name is used)."""
+    """A new account that must change its password at first sign-in (``USERNAME_TAKEN`` when the name is used).
+    ``domain``: where its first role will be held (the organisation's names are refused in the password)."""
     name = normalise_username(username)
     shown = normalise_display_name(display_name)
-    check_password(password, name)
+    password = check_password(password, name, context=await account_words(shown, [domain] if domain else [], conn))
     if await User.filter(username=name).using_db(conn).exists():
         raise refuse("USERNAME_TAKEN", f"用户名“{name}”已被使用，请换一个。", field="username")
     password_hash = await asyncio.to_thread(hash_password, password)
@@ -384,7 +336,8 @@ async def reactivate_account(user: User, *, actor: Actor, conn: BaseDBAsyncClien
 async def reset_password(user: User, password: str, *, actor: Actor, conn: BaseDBAsyncClient) -> User:
     """An administrator sets a new password: the user must change it at next sign-in; sessions are revoked."""
     _refuse_self(user, actor, "重置")
-    check_password(password, user.username, field="newPassword")
+    context = await account_words(user.display_name, [d for _, d in await roles_of(user, conn)], conn)
+    password = check_password(password, user.username, context=context, field="newPassword")
     password_hash = await asyncio.to_thread(hash_password, password)
     await revoke_sessions(user, conn)
     return await update_fields(
@@ -410,8 +363,9 @@ async def change_own_password(
         verify_password, user.password_hash, old_password
     ):
         raise refuse("WRONG_PASSWORD", "当前密码不正确。", field="oldPassword")
-    check_password(new_password, user.username, field="newPassword")
-    if new_password == old_password:
+    context = await account_words(user.display_name, [d for _, d in await roles_of(user, conn)], conn)
+    new_password = check_password(new_password, user.username, context=context, field="newPassword")
+    if new_password == normalise_password(old_password):
         raise refuse("SAME_PASSWORD", "新密码不能与当前密码相同。", field="newPassword")
     password_hash = await asyncio.to_thread(hash_password, new_password)
     await revoke_sessions(user, conn, keep=session_id)

@@ -18,7 +18,9 @@ from tortoise.expressions import Q, Subquery
 from tortoise.models import Model
 from tortoise.transactions import in_transaction
 
+from models import beneficiary_matching as matching
 from models.base import CENT, MoneyField, Owned, TimestampedModel, money
+from models.beneficiary_matching import MatchRefusal, record_failures
 from models.crypto import SealedCharField
 from models.enums import AssistanceCategory, ChangeAction, ContractStatus, EntryKind, FundDirection, ServiceUnit
 from models.geography import is_township_code
@@ -684,6 +686,10 @@ async def submit(ledger: Ledger, submission: Submission, *, actor: Actor) -> Sub
         try:
             async with in_transaction() as conn:
                 return await _submit(ledger, submission, digest, actor=actor, conn=conn)
+        except MatchRefusal as refusal:
+            # Counted after the rollback, in the database: every worker sees the same budget.
+            await record_failures(actor.account or actor.name, ledger.contractor_id, refusal.failed_matches)
+            raise
         except IntegrityError:
             if attempt == attempts:
                 raise
@@ -708,9 +714,10 @@ async def _submit(
     if correction is not None:
         await _check_correctable(correction, ledger, conn)
     context = await _Context.load(contract, sub, conn)
+    await context.guard(actor, conn)
     problems = _merge(sub.prior_problems, context.problems(sub))
     if problems:
-        raise RuleViolation(*problems)
+        raise context.refusal(problems)
     stamp = now()
     beneficiaries = await context.create_beneficiaries(actor=actor, stamp=stamp, conn=conn)
     service, funds = context.entries(ledger, sub, actor=actor, stamp=stamp)
@@ -918,6 +925,9 @@ class _Context:
         self.items: dict[str, int] = {}
         self.townships: dict[str, str] = {}
         self.known: dict[str, tuple[int, str, str]] = {}  # id number → (id, district, name)
+        self.served: set[int] = set()  # ids of known people this contract's contractor has served before
+        self.budget = matching.MAX_PER_ACCOUNT  # failed matches still allowed (models.beneficiary_matching)
+        self.all_served = False  # every person named was served by this contractor before
         self.new: dict[str, ServiceRow] = {}  # id numbers to create → first row naming them
         self.today = today()
 
@@ -945,7 +955,36 @@ class _Context:
                     .values_list("id_number", "id", "district_id", "name")
                 )
                 self.known.update({str(n): (int(pk), str(d), str(name)) for n, pk, d, name in found})
+            ids = sorted({pk for pk, _, _ in self.known.values()})
+            for chunk in _chunks(ids):
+                served = await (
+                    ServiceEntry.filter(contractor_id=contract.contractor_id, beneficiary_id__in=chunk)
+                    .using_db(conn)
+                    .order_by("beneficiary_id")  # not the model's ordering: PostgreSQL's DISTINCT needs it selected
+                    .distinct()
+                    .values_list("beneficiary_id", flat=True)
+                )
+                self.served.update(int(pk) for pk in served)
         return self
+
+    async def guard(self, actor: Actor, conn: BaseDBAsyncClient) -> None:
+        """While the account (or its contractor) is over its failed-match budget, refuse — before anything about
+        the rows is revealed — a submission naming anyone the contractor has not served yet."""
+        numbers = {n for r in self.sub.service_rows if (n := _clean(r.beneficiary_id_number).upper())}
+        if all(n in self.known and self.known[n][0] in self.served for n in numbers):
+            self.all_served = True  # a wrong name for its own people tells the contractor nothing new
+            return
+        self.budget, until = await matching.budget(actor.account or actor.name, self.contract.contractor_id, conn)
+        if self.budget <= 0:
+            raise MatchRefusal(matching.too_many(until), failed_matches=0)
+
+    def refusal(self, problems: list[RowProblem]) -> RuleViolation:
+        """The refusal of a submission with ``problems``, carrying its failed matches; more of them than the
+        budget left: ``TOO_MANY_ATTEMPTS`` alone (no per-row answers beyond the budget)."""
+        failed = 0 if self.all_served else sum(p.code == matching.NOT_MATCHED for p in problems)
+        if failed > self.budget:
+            return MatchRefusal(matching.too_many(None), failed_matches=failed)
+        return MatchRefusal(*problems, failed_matches=failed)
 
     def problems(self, sub: Submission) -> list[RowProblem]:
         out: list[RowProblem] = []
@@ -1017,28 +1056,21 @@ class _Context:
         return out
 
     def _beneficiary(self, row: ServiceRow, number: str, index: int) -> list[RowProblem]:
-        s, name = SERVICE, _normal_name(row.beneficiary_name)
+        """One answer for every number that cannot be used with this name — registered in another district,
+        registered here under another name, named otherwise by an earlier row — so that a contractor learns
+        nothing about people it has not served (models.beneficiary_matching)."""
+        name = _normal_name(row.beneficiary_name)
         known = self.known.get(number)
         if known is not None:
             _, district, registered = known
-            if district != self.contract.district_id:
-                return [
-                    _problem(
-                        "BENEFICIARY_OUTSIDE_DISTRICT",
-                        "该身份证号的救助对象登记在其他区，不能记入本合同台账；请联系实施主体核实。",
-                        "beneficiaryIdNumber",
-                        s,
-                        index,
-                    )
-                ]
-            if _normal_name(registered) != name:
-                return [_mismatch(index)]
+            if district != self.contract.district_id or _normal_name(registered) != name:
+                return [_not_matched(index)]
             return []
         first = self.new.get(number)
         if first is not None:
-            return [] if _normal_name(first.beneficiary_name) == name else [_mismatch(index)]
+            return [] if _normal_name(first.beneficiary_name) == name else [_not_matched(index)]
         if not self.sub.may_create_beneficiaries:
-            return [_problem("FORBIDDEN", "您的角色无权登记新的救助对象。", "beneficiaryIdNumber", s, index)]
+            return [_not_matched(index)]  # unknown, and this caller may not register: the same answer
         self.new[number] = row
         return []
 
@@ -1124,14 +1156,8 @@ def _normal_name(name: str | None) -> str:
     return "".join(_clean(name).split())
 
 
-def _mismatch(index: int) -> RowProblem:
-    return _problem(
-        "BENEFICIARY_MISMATCH",
-        "服务对象姓名与该身份证号登记的姓名不一致，请核对身份证号和姓名。",
-        "beneficiaryName",
-        SERVICE,
-        index,
-    )
+def _not_matched(index: int) -> RowProblem:
+    return _problem(matching.NOT_MATCHED, matching.NOT_MATCHED_MESSAGE, matching.NOT_MATCHED_FIELD, SERVICE, index)
 
 
 def _chunks(values: Sequence[Any], size: int = BATCH) -> list[Sequence[Any]]:

@@ -31,7 +31,9 @@ def refuse(code: str, message: str, *, field: str | None = None, article: str | 
 
 @dataclass(frozen=True, slots=True)
 class Actor:
-    """Who makes a change (for history): the user id and a display name."""
+    """Who makes a change (for history): the user id and a display name; ``account`` names the signed-in account
+    or API key (``apikey:<prefix>``) for per-account limits."""
 
     user_id: int | None
     name: str
+    account: str = ""

@@ -266,8 +266,9 @@ class CreateAccountInput:
     display_name: str = strawberry.field(description="Name shown in history, at most 100 characters. 姓名。")
     password: str | None = strawberry.field(
         default=None,
-        description="Initial password (≥ 10 characters, 3 of lower/upper/digit/symbol, not containing the username, "
-        "not a common one, at most 256); omitted: one is generated and returned once. 初始密码。",
+        description="Initial password (NFKC-normalised; 10–256 characters, no control characters, hard to guess: "
+        "zxcvbn score ≥ 3 and ≥ 10⁹ guesses, not leaning on the username, names or local words, not a common "
+        "or demo password); omitted: one is generated and returned once. 初始密码。",
     )
     role: enums.Role | None = strawberry.field(
         default=None, description="A first role to grant (with `domain`), within what you may grant. 角色。"
@@ -311,8 +312,8 @@ class ChangeMyPasswordInput:
 
     old_password: str = strawberry.field(description="Your current password. 当前密码。")
     new_password: str = strawberry.field(
-        description="The new password: ≥ 10 characters, 3 of lower/upper/digit/symbol, not containing your "
-        "username, not a common one, at most 256. 新密码。"
+        description="The new password (same strength rules as `createAccount`: hard to guess, 10–256 characters, "
+        "no control characters). 新密码。"
     )
 
 
@@ -483,11 +484,14 @@ async def create_account(
     actor = actor_of(principal)
 
     async def work(conn: BaseDBAsyncClient) -> UserRow:
+        stored: str | None = None
         if role is not None:
             _check_grant(principal, role, domain)
             stored = await account_rules.normalise_grant(role, domain, conn)
-        user = await account_rules.create_account(input.username, input.display_name, password, actor=actor, conn=conn)
-        if role is not None:
+        user = await account_rules.create_account(
+            input.username, input.display_name, password, actor=actor, conn=conn, domain=stored
+        )
+        if role is not None and stored is not None:
             await account_rules.grant_role(user, role, stored, actor=actor, conn=conn)
         return user
 

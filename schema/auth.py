@@ -165,8 +165,9 @@ async def logout(info: Info) -> LogoutPayload:
 
 
 def client_address(info: Info) -> str:
-    """The caller's address, as the ASGI server reports it (behind a proxy, uvicorn's ``--proxy-headers`` with
-    ``--forwarded-allow-ips`` naming the proxy makes this the client's address from ``X-Forwarded-For``)."""
+    """The caller's address, as the ASGI server reports it: the TCP peer's, or the client's from
+    ``X-Forwarded-For`` only when the peer is one of ``JIUZHU_TRUSTED_PROXIES`` (``api.cli.uvicorn_options``).
+    Nothing in the app reads forwarded headers itself."""
     request = info.context.request
     client = request.client if request is not None else None
     return client.host[:64] if client is not None and client.host else "unknown"

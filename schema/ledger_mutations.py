@@ -67,8 +67,12 @@ class LedgerErrorCode(StrEnum):
     OUTSIDE_SERVICE_PERIOD = "OUTSIDE_SERVICE_PERIOD"
     ITEM_NOT_IN_CONTRACT = "ITEM_NOT_IN_CONTRACT"
     TOWNSHIP_OUTSIDE_DISTRICT = "TOWNSHIP_OUTSIDE_DISTRICT"
+    # One answer for a person who cannot be recorded with the name given (models/beneficiary_matching.py): the
+    # two codes below it told a contractor where an arbitrary ID number is registered, and are no longer returned.
+    BENEFICIARY_NOT_MATCHED = "BENEFICIARY_NOT_MATCHED"
     BENEFICIARY_OUTSIDE_DISTRICT = "BENEFICIARY_OUTSIDE_DISTRICT"
     BENEFICIARY_MISMATCH = "BENEFICIARY_MISMATCH"
+    TOO_MANY_ATTEMPTS = "TOO_MANY_ATTEMPTS"
     ALREADY_CORRECTED = "ALREADY_CORRECTED"
     NOT_CORRECTABLE = "NOT_CORRECTABLE"
 

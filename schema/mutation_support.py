@@ -60,7 +60,7 @@ FORBIDDEN_MESSAGE = "您的角色无权执行此操作。"
 
 def actor_of(principal: Principal) -> Actor:
     """The history actor for ``principal``."""
-    return Actor(user_id=principal.user_id, name=principal.actor_name)
+    return Actor(user_id=principal.user_id, name=principal.actor_name, account=principal.username)
 
 
 def domains_of(row: Model) -> list[str]:

@@ -27,6 +27,7 @@ from models.geography import DISTRICT_CODE_HINT, is_district_code
 from models.rules import RuleViolation
 from models.timeutil import today
 from policies.principal import Principal
+from policies.violations import may_record_violation
 from schema import enums
 from schema.base import converter, from_row
 from schema.context import Info
@@ -582,11 +583,22 @@ async def record_contractor_violation(
     info: Info,
     input: Annotated[RecordContractorViolationInput, strawberry.argument(description="The violation. 违法行为。")],
 ) -> RecordContractorViolationPayload:
-    """A district agency or the city civil affairs bureau records a violation (Art. 6(6))."""
+    """The city civil affairs bureau, or a district agency whose district signed a contract with the contractor,
+    records a violation (Art. 6(6)); see ``policies/violations.py``."""
     principal = info.context.principal
-    row = await _attestable(principal, input.contractor)
-    if isinstance(row, ContractorRecordError):
-        return refused(RecordContractorViolationPayload, row)
+    row = await visible_row(principal, ContractorRow, input.contractor, "Contractor")
+    if row is None:
+        return refused(
+            RecordContractorViolationPayload, _record_error(ContractorRecordErrorCode.NOT_FOUND, NOT_FOUND_MESSAGE)
+        )
+    if not await may_record_violation(principal, row.pk):
+        return refused(
+            RecordContractorViolationPayload,
+            _record_error(
+                ContractorRecordErrorCode.FORBIDDEN,
+                "违法行为由市民政局记录；区民政局只能记录本区合同中发现的、与本区签订过合同的承接主体的违法行为。",
+            ),
+        )
     result = await run_in_transaction(
         lambda conn: contractor_rules.record_violation(
             row,
@@ -653,6 +665,7 @@ class Mutation:
     )
     record_contractor_violation: RecordContractorViolationPayload = strawberry.mutation(
         resolver=record_contractor_violation,
-        description="A district agency or the city civil affairs bureau records a contractor's violation; a major "
-        "one within three years fails Art. 6(6). 记录违法行为。",
+        description="The city civil affairs bureau (any contractor, city-wide finding), or a district agency for a "
+        "contractor that signed a contract of its district, records a contractor's violation; a major one within "
+        "three years fails Art. 6(6) in every district. 记录违法行为。",
     )

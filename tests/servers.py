@@ -29,7 +29,18 @@ def free_port() -> int:
 class Instance:
     """One ``python -m uvicorn api.main:app`` process and a client for it."""
 
-    def __init__(self, name: str, database_url: str, log_dir: Path, *, workers: int = 1) -> None:
+    def __init__(
+        self,
+        name: str,
+        database_url: str,
+        log_dir: Path,
+        *,
+        workers: int = 1,
+        cli: bool = False,
+        env: dict[str, str] | None = None,
+    ) -> None:
+        """``cli``: run ``jiuzhu serve --no-migrate`` (uvicorn as the command configures it) instead of uvicorn's
+        own command line; ``env``: extra environment variables."""
         self.name = name
         self.port = free_port()
         env = {
@@ -37,10 +48,16 @@ class Instance:
             "DATABASE_URL": database_url,
             "JIUZHU_TOKEN_SECRET": TEST_SECRET,
             "JIUZHU_MODE": "development",
+            "HOST": "127.0.0.1",
+            "PORT": str(self.port),
+            **(env or {}),
         }
         self.log = (log_dir / f"{name}.log").open("wb")
+        serve_cli = [sys.executable, "-m", "api.cli", "serve", "--no-migrate", "--workers", str(workers)]
         self.process = subprocess.Popen(
-            [
+            serve_cli
+            if cli
+            else [
                 sys.executable,
                 "-m",
                 "uvicorn",

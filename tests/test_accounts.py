@@ -197,7 +197,7 @@ async def test_created_account_must_change_its_generated_password_before_anythin
 async def test_password_strength_is_checked_and_explained(api: Api) -> None:
     cases = {
         "Ab1#defg": "长度至少10个字符",
-        "abcdefghij12": "至少三类",
+        "abcdefghij12": "连续的字母或数字",
         "t_zzzpass-Word-99": "不能包含用户名",
         "P@ssw0rd123": "常见密码",
     }

@@ -95,7 +95,11 @@ async def test_identity_refusals_write_nothing(api: Api, open_contract: tuple[Co
     assert elsewhere is not None
     bad_check = number[:17] + ("0" if number[17] != "0" else "1")
     cases = [
-        ({"beneficiaryIdNumber": number, "beneficiaryName": "周建华"}, "BENEFICIARY_MISMATCH", "entry.beneficiaryName"),
+        (
+            {"beneficiaryIdNumber": number, "beneficiaryName": "周建华"},
+            "BENEFICIARY_NOT_MATCHED",
+            "entry.beneficiaryIdNumber",
+        ),
         (
             {"beneficiaryIdNumber": bad_check, "beneficiaryName": "周建国"},
             "INVALID_ID_NUMBER",
@@ -110,7 +114,7 @@ async def test_identity_refusals_write_nothing(api: Api, open_contract: tuple[Co
         ({"beneficiaryName": "无号码"}, "REQUIRED", "entry.beneficiaryIdNumber"),
         (
             {"beneficiaryIdNumber": elsewhere.id_number, "beneficiaryName": elsewhere.name},
-            "BENEFICIARY_OUTSIDE_DISTRICT",
+            "BENEFICIARY_NOT_MATCHED",
             "entry.beneficiaryIdNumber",
         ),
     ]
@@ -130,7 +134,7 @@ async def test_two_rows_naming_one_new_person_differently(api: Api, open_contrac
     service[0] |= {"beneficiaryIdNumber": number, "beneficiaryName": "吴敏"}
     service[1] |= {"beneficiaryIdNumber": number, "beneficiaryName": "吴明"}
     payload = await submit(api, contract, version=0, service=service)
-    assert [(e["code"], e["row"]) for e in payload["errors"]] == [("BENEFICIARY_MISMATCH", 1)]
+    assert [(e["code"], e["row"]) for e in payload["errors"]] == [("BENEFICIARY_NOT_MATCHED", 1)]
     assert await Beneficiary.filter(id_number=number).count() == 0
     assert await ledger_state(ledger) == (0, 0, 0)
 

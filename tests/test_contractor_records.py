@@ -1,5 +1,6 @@
 """The contractors' Art. 6 record through the API: attestations (one per condition, history kept) and
-violations, written by a district agency or the city civil affairs bureau; eligibility stays computed.
+violations, written by a district agency (violations: only against a contractor of its district's contracts,
+tests/security/test_violation_scope.py) or the city civil affairs bureau; eligibility stays computed.
 
 Each test works on a contractor of its own (there is no API to register one), removed afterwards, so the
 seeded contractors other tests award to are never touched."""
@@ -172,7 +173,7 @@ async def test_major_violation_within_three_years_fails_article_6_6(api: Api, co
         api,
         VIOLATION,
         {"c": contractor, "on": on.isoformat(), "text": "台账报送迟延", "major": False},
-        "hailing_agency",
+        "city_civil_affairs",
     )
     assert minor["violation"]["isMajor"] is False
     assert minor["contractor"]["eligible"] is True
@@ -182,7 +183,7 @@ async def test_major_violation_within_three_years_fails_article_6_6(api: Api, co
         api,
         VIOLATION,
         {"c": contractor, "on": old.isoformat(), "text": "四年前的重大违法", "major": True},
-        "hailing_agency",
+        "city_civil_affairs",
     )
     assert long_ago["contractor"]["eligible"] is True  # outside the three years of 第六条（六）
 
@@ -215,8 +216,17 @@ async def test_record_refusals_are_typed_and_change_nothing(api: Api, contractor
         (ATTEST, {**attest, "ref": "  "}, "hailing_agency", "EVIDENCE_REQUIRED", "evidenceRef", "第六条"),
         (ATTEST, {**attest, "ref": "x" * 201}, "hailing_agency", "TOO_LONG", "evidenceRef", None),
         (ATTEST, {**attest, "on": tomorrow.isoformat()}, "hailing_agency", "INVALID_DATE", "attestedOn", None),
-        (VIOLATION, {**violation, "text": " "}, "hailing_agency", "REQUIRED", "description", None),
-        (VIOLATION, {**violation, "on": tomorrow.isoformat()}, "hailing_agency", "INVALID_DATE", "occurredOn", None),
+        (VIOLATION, {**violation, "text": " "}, "city_civil_affairs", "REQUIRED", "description", None),
+        (
+            VIOLATION,
+            {**violation, "on": tomorrow.isoformat()},
+            "city_civil_affairs",
+            "INVALID_DATE",
+            "occurredOn",
+            None,
+        ),
+        # A district agency records violations only against contractors that signed a contract of its district.
+        (VIOLATION, violation, "hailing_agency", "FORBIDDEN", "contractor", None),
         # Roles: the purchaser and finance read contractors but do not keep their Art. 6 record …
         (ATTEST, attest, "hailing_purchaser", "FORBIDDEN", "contractor", None),
         (ATTEST, attest, "city_finance", "FORBIDDEN", "contractor", None),
