@@ -10,12 +10,14 @@ from starlette.middleware import Middleware
 from starlette.middleware.cors import CORSMiddleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse
-from starlette.routing import Route
+from starlette.routing import Mount, Route
 from tortoise import Tortoise, connections
 
 from api.auth import Authenticator
 from api.config import Settings, load_settings
 from api.db import tortoise_config
+from api.graphiql import STATIC_PATH as GRAPHIQL_STATIC
+from api.graphiql import Assets as GraphiQLAssets
 from api.graphql import Authenticate, JiuzhuGraphQL
 from api.ledger_files import ledger_routes
 from api.middleware import BodyLimit, SecurityHeaders
@@ -24,7 +26,6 @@ from api.ocds import routes as ocds_routes
 from models.crypto import SealError, is_sealed, unseal
 from models.crypto import configure as seal_with
 from schema import build_schema
-
 
 async def healthz(_: Request) -> PlainTextResponse:
     """The process is up."""
@@ -94,6 +95,8 @@ def create_app(settings: Settings | None = None) -> Starlette:
                 max_age=600,
             )
         )
+    # GraphiQL's own assets (development only, like the IDE itself): no CDN, so it works offline.
+    ide_assets = [] if settings.production else [Mount(GRAPHIQL_STATIC, app=GraphiQLAssets(), name="graphiql")]
     app = Starlette(
         routes=[
             Route("/healthz", healthz),
@@ -105,6 +108,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
             *ocds_routes,
             # Ledger workbooks (issue 4): template, import (own 20 MiB limit), export.
             *ledger_routes(authenticator),
+            *ide_assets,
         ],
         middleware=middleware,
         lifespan=lifespan,

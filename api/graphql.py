@@ -11,6 +11,7 @@ from starlette.types import Receive, Scope, Send
 from strawberry.asgi import GraphQL
 
 from api.auth import Authenticator, AuthError
+from api.graphiql import PAGE as GRAPHIQL_PAGE
 from api.observability import set_caller
 from policies.principal import Principal
 from schema.context import Context
@@ -24,6 +25,11 @@ class JiuzhuGraphQL(GraphQL[Context, None]):
     def __init__(self, *args: Any, authenticator: Authenticator, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.authenticator = authenticator
+
+    @property
+    def graphql_ide_html(self) -> str:
+        """GraphiQL with its assets served by this server (``api/graphiql.py``), never from a CDN."""
+        return GRAPHIQL_PAGE
 
     async def get_context(self, request: Request, response: Response) -> Context:  # type: ignore[override]
         """A new context (principal + dataloaders) for every request."""
