@@ -27,6 +27,32 @@ from models.crypto import SealError, is_sealed, unseal
 from models.crypto import configure as seal_with
 from schema import build_schema
 
+#: Request headers browsers may send (CORS preflight): credentials, JSON/multipart bodies, and the ledger import's
+#: ``Idempotency-Key`` / ``If-Match`` (``api/ledger_files.py``); ``If-None-Match`` for conditional exports; the
+#: caller's own request id for tracing.
+CORS_ALLOW_HEADERS = (
+    "Authorization",
+    "Content-Type",
+    "X-API-Key",
+    "Idempotency-Key",
+    "If-Match",
+    "If-None-Match",
+    "X-Request-ID",
+)
+#: Response headers scripts may read: the ledger version (``ETag``), an export's file name, when to retry, whether an
+#: import was a replay, and the request id to quote in a support request.
+CORS_EXPOSE_HEADERS = (
+    "ETag",
+    "Content-Disposition",
+    "Retry-After",
+    "Idempotent-Replayed",
+    "X-Request-ID",
+    "WWW-Authenticate",
+)
+#: Every route answers GET or POST only (the preflight itself is OPTIONS).
+CORS_ALLOW_METHODS = ("GET", "POST")
+
+
 async def healthz(_: Request) -> PlainTextResponse:
     """The process is up."""
     return PlainTextResponse("ok")
@@ -86,14 +112,17 @@ def create_app(settings: Settings | None = None) -> Starlette:
         Middleware(SecurityHeaders, production=settings.production),
     ]
     if settings.cors_origins:
-        middleware.append(
+        # Just inside the request log, so every answer (a 413 of the body limit too) carries the CORS headers.
+        middleware.insert(
+            1,
             Middleware(
                 CORSMiddleware,
                 allow_origins=list(settings.cors_origins),
-                allow_methods=["GET", "POST", "OPTIONS"],
-                allow_headers=["Authorization", "Content-Type", "X-API-Key"],
+                allow_methods=list(CORS_ALLOW_METHODS),
+                allow_headers=list(CORS_ALLOW_HEADERS),
+                expose_headers=list(CORS_EXPOSE_HEADERS),
                 max_age=600,
-            )
+            ),
         )
     # GraphiQL's own assets (development only, like the IDE itself): no CDN, so it works offline.
     ide_assets = [] if settings.production else [Mount(GRAPHIQL_STATIC, app=GraphiQLAssets(), name="graphiql")]
