@@ -11,8 +11,8 @@ import httpx
 import pytest
 
 from api.app import create_app
-from tests.conftest import settings_for
 from models import Contract, Ledger
+from tests.conftest import settings_for
 from tests.helpers import Api
 from tests.test_ledger_entries import CLERK, gid
 from tests.test_ledger_files import line, open_contract, workbook

@@ -89,7 +89,7 @@ async def test_csp_allows_the_page_and_nothing_foreign(api: Api) -> None:
     for directive in ("script-src", "style-src", "connect-src"):
         sources = csp[directive].split()
         assert "'self'" in sources
-        assert not [s for s in sources if s.startswith(("http", "*")) or s.endswith(":") and s != "data:"]
+        assert not [s for s in sources if s.startswith(("http", "*")) or (s.endswith(":") and s != "data:")]
     assert "'unsafe-eval'" not in csp["script-src"]
     assert "'unsafe-inline'" not in csp["script-src"]
     refs = References()
