@@ -21,7 +21,7 @@ from api.graphiql import Assets as GraphiQLAssets
 from api.graphql import Authenticate, JiuzhuGraphQL
 from api.ledger_files import ledger_routes
 from api.middleware import BodyLimit, SecurityHeaders
-from api.observability import OperationMetrics, RequestContext, metrics
+from api.observability import OperationLog, OperationMetrics, RequestContext, metrics
 from api.ocds import routes as ocds_routes
 from models.crypto import SealError, is_sealed, unseal
 from models.crypto import configure as seal_with
@@ -85,7 +85,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
     settings.check()
     seal_with(settings.data_key)
     authenticator = Authenticator(settings)
-    schema = build_schema(introspection=not settings.production, extensions=(OperationMetrics,))
+    schema = build_schema(introspection=not settings.production, extensions=(OperationMetrics, OperationLog))
     sdl = schema.as_str() + "\n"
     graphql = JiuzhuGraphQL(
         schema,

@@ -48,6 +48,7 @@ from starlette.routing import Route
 from starlette.types import Message
 
 from api.auth import Authenticator, AuthError
+from api.observability import set_caller
 from models import Beneficiary, CatalogueItem, Contract, FundEntry, ServiceEntry
 from models import ledgers as rules
 from models.enums import AssistanceCategory, EntryKind, FundDirection, ServiceUnit
@@ -152,6 +153,7 @@ async def _principal(authenticator: Authenticator, request: Request, *, required
             status_code=401,
             headers={"WWW-Authenticate": 'Bearer realm="jiuzhu", error="invalid_token"'},
         )
+    set_caller(principal.username)  # the request's log line names the account (or API key prefix), never a token
     if required and not principal.authenticated:
         return JSONResponse(
             {
