@@ -10,20 +10,47 @@ from starlette.middleware import Middleware
 from starlette.middleware.cors import CORSMiddleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse
-from starlette.routing import Route
+from starlette.routing import Mount, Route
 from tortoise import Tortoise, connections
 
 from api.auth import Authenticator
 from api.config import Settings, load_settings
 from api.db import tortoise_config
+from api.graphiql import STATIC_PATH as GRAPHIQL_STATIC
+from api.graphiql import Assets as GraphiQLAssets
 from api.graphql import JiuzhuGraphQL, graphql_gate
 from api.ledger_files import ledger_routes
 from api.middleware import BodyLimit, SecurityHeaders
-from api.observability import OperationMetrics, RequestContext, metrics_endpoint
+from api.observability import OperationLog, OperationMetrics, RequestContext, metrics_endpoint
 from api.ocds import routes as ocds_routes
 from models.crypto import SealError, is_sealed, unseal
 from models.crypto import configure as seal_with
 from schema import build_schema
+
+#: Request headers browsers may send (CORS preflight): credentials, JSON/multipart bodies, and the ledger import's
+#: ``Idempotency-Key`` / ``If-Match`` (``api/ledger_files.py``); ``If-None-Match`` for conditional exports; the
+#: caller's own request id for tracing.
+CORS_ALLOW_HEADERS = (
+    "Authorization",
+    "Content-Type",
+    "X-API-Key",
+    "Idempotency-Key",
+    "If-Match",
+    "If-None-Match",
+    "X-Request-ID",
+)
+#: Response headers scripts may read: the ledger version (``ETag``), an export's file name, when to retry, whether an
+#: import was a replay, and the request id to quote in a support request.
+CORS_EXPOSE_HEADERS = (
+    "ETag",
+    "Content-Disposition",
+    "Retry-After",
+    "Idempotent-Replayed",
+    "X-Request-ID",
+    "WWW-Authenticate",
+)
+#: Every route answers GET or POST only (the preflight itself is OPTIONS).
+CORS_ALLOW_METHODS = ("GET", "POST")
 
 
 async def healthz(_: Request) -> PlainTextResponse:
@@ -58,7 +85,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
     settings.check()
     seal_with(settings.data_key)
     authenticator = Authenticator(settings)
-    schema = build_schema(introspection=not settings.production, extensions=(OperationMetrics,))
+    schema = build_schema(introspection=not settings.production, extensions=(OperationMetrics, OperationLog))
     sdl = schema.as_str() + "\n"
     graphql = JiuzhuGraphQL(
         schema,
@@ -85,15 +112,20 @@ def create_app(settings: Settings | None = None) -> Starlette:
         Middleware(SecurityHeaders, production=settings.production),
     ]
     if settings.cors_origins:
-        middleware.append(
+        # Just inside the request log, so every answer (a 413 of the body limit too) carries the CORS headers.
+        middleware.insert(
+            1,
             Middleware(
                 CORSMiddleware,
                 allow_origins=list(settings.cors_origins),
-                allow_methods=["GET", "POST", "OPTIONS"],
-                allow_headers=["Authorization", "Content-Type", "X-API-Key"],
+                allow_methods=list(CORS_ALLOW_METHODS),
+                allow_headers=list(CORS_ALLOW_HEADERS),
+                expose_headers=list(CORS_EXPOSE_HEADERS),
                 max_age=600,
-            )
+            ),
         )
+    # GraphiQL's own assets (development only, like the IDE itself): no CDN, so it works offline.
+    ide_assets = [] if settings.production else [Mount(GRAPHIQL_STATIC, app=GraphiQLAssets(), name="graphiql")]
     app = Starlette(
         routes=[
             Route("/healthz", healthz),
@@ -110,6 +142,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
             *ocds_routes,
             # Ledger workbooks (issue 4): template, import (own 20 MiB limit), export.
             *ledger_routes(authenticator),
+            *ide_assets,
         ],
         middleware=middleware,
         lifespan=lifespan,

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import logging
 import sys
+from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 from typing import Any
 
@@ -72,24 +74,36 @@ def uvicorn_options(settings: Settings) -> dict[str, Any]:
     }
 
 
+log = logging.getLogger("jiuzhu")
+
+
+def package_version() -> str:
+    """The installed package's version (``pyproject.toml``)."""
+    try:
+        return version("jiuzhu")
+    except PackageNotFoundError:  # running from a checkout that was never installed
+        return "unknown"
+
+
 def serve(settings: Settings, workers: int) -> None:
-    """Run uvicorn (the app reads the same environment)."""
+    """Run uvicorn (the app reads the same environment); every process logs JSON lines (``log_config``)."""
     import uvicorn
 
-    from api.observability import configure_logging
+    from api.observability import log_config
 
     where = f"http://{settings.host}:{settings.port}/graphql"
     if settings.production:
-        print(f"jiuzhu (production) listening on {where}", flush=True)
+        log.info("jiuzhu %s (production) listening on %s", package_version(), where)
     else:
-        print(f"jiuzhu ready. GraphiQL: {where}  (demo accounts: seeds/demo_accounts.csv)", flush=True)
-    configure_logging()
-    uvicorn.run("api.main:app", workers=workers, **uvicorn_options(settings))
+        log.info("jiuzhu %s ready. GraphiQL: %s (demo accounts: seeds/demo_accounts.csv)", package_version(), where)
+    options = {**uvicorn_options(settings), "log_config": log_config(), "access_log": False}
+    uvicorn.run("api.main:app", workers=workers, **options)
 
 
 def main(argv: list[str] | None = None) -> int:
     """Entry point of the ``jiuzhu`` command."""
     parser = argparse.ArgumentParser(prog="jiuzhu", description="Taizhou social-assistance purchasing API")
+    parser.add_argument("--version", action="version", version=f"jiuzhu {package_version()}")
     sub = parser.add_subparsers(dest="command", required=True)
     sub.add_parser("dev", help="migrate, load the demo data and serve with GraphiQL (development)")
     p_serve = sub.add_parser(
@@ -112,11 +126,18 @@ def main(argv: list[str] | None = None) -> int:
         if args.path is None:
             sys.stdout.write(sdl)
         return 0
+    if args.command in ("dev", "serve"):
+        from api.observability import configure_logging
+
+        configure_logging()  # a server's every line is JSON, from its migrations on
     try:
         settings = load_settings()
         settings.check()
     except ConfigError as exc:
-        print(f"jiuzhu: refusing to start: {exc}", file=sys.stderr)
+        if args.command in ("dev", "serve"):
+            log.error("jiuzhu: refusing to start: %s", exc)
+        else:
+            print(f"jiuzhu: refusing to start: {exc}", file=sys.stderr)
         return 2
     from models.crypto import configure
 

@@ -11,6 +11,7 @@ from starlette.types import Receive, Scope, Send
 from strawberry.asgi import GraphQL
 
 from api.auth import PRINCIPAL_KEY, Authenticator, AuthError, Gate, www_authenticate
+from api.graphiql import PAGE as GRAPHIQL_PAGE
 from policies.principal import Principal
 from schema import MAX_DOCUMENT_CHARS
 from schema.context import Context
@@ -72,6 +73,11 @@ class JiuzhuGraphQL(GraphQL[Context, None]):
                 "INVALID_TEXT", "请求中含有无效的 Unicode 字符（孤立的代理码位，如 \\ud800），请检查文本的编码。"
             )
         return value
+
+    @property
+    def graphql_ide_html(self) -> str:
+        """GraphiQL with its assets served by this server (``api/graphiql.py``), never from a CDN."""
+        return GRAPHIQL_PAGE
 
     async def get_context(self, request: Request, response: Response) -> Context:  # type: ignore[override]
         """A new context (principal + dataloaders) for every request."""

@@ -7,13 +7,16 @@ import re
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from api.graphiql import IDE_CSP
+
 BASE_HEADERS = [
     (b"x-content-type-options", b"nosniff"),
     (b"x-frame-options", b"DENY"),
     (b"referrer-policy", b"no-referrer"),
     (b"cross-origin-opener-policy", b"same-origin"),
 ]
-#: API responses are data: nothing in them may run or be framed. (GraphiQL's page is exempt in development.)
+#: API responses are data: nothing in them may run or be framed. (GraphiQL's page, development only, gets
+#: ``api.graphiql.IDE_CSP``: its own inline script and assets from this server, nothing from elsewhere.)
 API_CSP = (b"content-security-policy", b"default-src 'none'; frame-ancestors 'none'")
 HSTS = (b"strict-transport-security", b"max-age=31536000; includeSubDomains")
 
@@ -38,6 +41,8 @@ class SecurityHeaders:
                 extra = list(BASE_HEADERS)
                 if self.production or not content_type.startswith(b"text/html"):
                     extra.append(API_CSP)
+                else:
+                    extra.append(IDE_CSP)
                 if self.production:
                     extra.append(HSTS)
                 headers.extend(h for h in extra if h[0] not in present)

@@ -7,9 +7,11 @@ with ``PROMETHEUS_MULTIPROC_DIR`` set, which prometheus-client aggregates across
 from __future__ import annotations
 
 import contextvars
+import datetime as dt
 import hmac
 import json
 import logging
+import logging.config
 import os
 import time
 import uuid
@@ -36,6 +38,8 @@ from strawberry.extensions import SchemaExtension
 
 REQUEST_ID: contextvars.ContextVar[str] = contextvars.ContextVar("request_id", default="-")
 CALLER: contextvars.ContextVar[str] = contextvars.ContextVar("caller", default="-")
+#: The GraphQL operation of the request (name, type), for its access log line.
+OPERATION: contextvars.ContextVar[tuple[str, str] | None] = contextvars.ContextVar("operation", default=None)
 
 HTTP_REQUESTS = Counter("jiuzhu_http_requests_total", "HTTP requests", ["method", "route", "status"])
 HTTP_LATENCY = Histogram(
@@ -57,19 +61,22 @@ KNOWN_ROUTES = ("/graphql", "/healthz", "/readyz", "/metrics", "/schema.graphql"
 
 
 class JsonFormatter(logging.Formatter):
-    """One JSON object per line, with the request id and caller of the request being served."""
+    """One JSON object per line, with the request id and caller of the request being served.
+
+    ``ts`` is RFC 3339 in UTC with milliseconds (``2026-12-06T04:00:00.123Z``).
+    """
 
     def format(self, record: logging.LogRecord) -> str:
         """Render ``record``."""
         entry: dict[str, Any] = {
-            "ts": self.formatTime(record, "%Y-%m-%dT%H:%M:%S%z"),
+            "ts": rfc3339(record.created),
             "level": record.levelname,
             "logger": record.name,
             "message": record.getMessage(),
             "request_id": REQUEST_ID.get(),
             "caller": CALLER.get(),
         }
-        for key in ("method", "path", "status", "duration_ms", "operation"):
+        for key in ("method", "path", "status", "duration_ms", "operation", "operation_type"):
             if hasattr(record, key):
                 entry[key] = getattr(record, key)
         if record.exc_info:
@@ -77,17 +84,33 @@ class JsonFormatter(logging.Formatter):
         return json.dumps(entry, ensure_ascii=False)
 
 
+def rfc3339(timestamp: float) -> str:
+    """``timestamp`` (seconds since the epoch) as RFC 3339 in UTC with milliseconds."""
+    moment = dt.datetime.fromtimestamp(timestamp, tz=dt.UTC)
+    return moment.isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+def log_config(level: str = "INFO") -> dict[str, Any]:
+    """``logging.config.dictConfig`` settings: every logger (the app's, uvicorn's, Tortoise's) writes JSON lines to
+    stderr; uvicorn's access log is off (``RequestContext`` logs each request). Passed to uvicorn as its
+    ``log_config``, so each worker process it spawns is configured the same way."""
+    return {
+        "version": 1,
+        "disable_existing_loggers": False,
+        "formatters": {"json": {"()": "api.observability.JsonFormatter"}},
+        "handlers": {"stderr": {"class": "logging.StreamHandler", "formatter": "json", "stream": "ext://sys.stderr"}},
+        "root": {"handlers": ["stderr"], "level": level},
+        "loggers": {
+            "uvicorn": {"handlers": [], "propagate": True},
+            "uvicorn.error": {"handlers": [], "propagate": True},
+            "uvicorn.access": {"handlers": [], "propagate": False, "level": "CRITICAL"},
+        },
+    }
+
+
 def configure_logging(level: str = "INFO") -> None:
     """JSON logs on stderr for the app's and uvicorn's loggers (uvicorn's access log is replaced by ours)."""
-    handler = logging.StreamHandler()
-    handler.setFormatter(JsonFormatter())
-    root = logging.getLogger()
-    root.handlers[:] = [handler]
-    root.setLevel(level)
-    for name in ("uvicorn", "uvicorn.error"):
-        logging.getLogger(name).handlers[:] = []
-        logging.getLogger(name).propagate = True
-    logging.getLogger("uvicorn.access").disabled = True
+    logging.config.dictConfig(log_config(level))
 
 
 access_log = logging.getLogger("jiuzhu.access")
@@ -114,6 +137,7 @@ class RequestContext:
         request_id = incoming if 0 < len(incoming) <= 64 and incoming.isascii() else uuid.uuid4().hex
         token = REQUEST_ID.set(request_id)
         caller_token = CALLER.set("-")
+        operation_token = OPERATION.set(None)
         status = 500
         start = time.perf_counter()
 
@@ -134,15 +158,17 @@ class RequestContext:
             route = _route(scope.get("path", ""))
             HTTP_REQUESTS.labels(scope.get("method", "-"), route, str(status)).inc()
             HTTP_LATENCY.labels(route).observe(elapsed)
-            access_log.info(
-                "request",
-                extra={
-                    "method": scope.get("method"),
-                    "path": scope.get("path"),
-                    "status": status,
-                    "duration_ms": round(elapsed * 1000, 1),
-                },
-            )
+            extra: dict[str, Any] = {
+                "method": scope.get("method"),
+                "path": scope.get("path"),
+                "status": status,
+                "duration_ms": round(elapsed * 1000, 1),
+            }
+            operation = OPERATION.get()
+            if operation is not None:
+                extra["operation"], extra["operation_type"] = operation
+            access_log.info("request", extra=extra)
+            OPERATION.reset(operation_token)
             CALLER.reset(caller_token)
             REQUEST_ID.reset(token)
 
@@ -204,6 +230,17 @@ def _first_field(selection_set: SelectionSetNode, fragments: dict[str, FragmentD
                 pending.append(fragments[selection.name.value].selection_set)
                 break
     return None
+
+
+class OperationLog(SchemaExtension):
+    """Puts the GraphQL operation's name and type on the request's access log line."""
+
+    def on_operation(self) -> Iterator[None]:
+        """Once parsed, the operation is known (a document with one anonymous operation is ``anonymous``)."""
+        yield
+        ctx = self.execution_context
+        kind = ctx.operation_type.value if ctx.operation_type else "unknown"
+        OPERATION.set(((ctx.operation_name or "anonymous")[:64], kind))
 
 
 def set_caller(username: str) -> None:
