@@ -30,7 +30,7 @@ ACCEPTANCE_FIELDS = """id acceptedOn result score grade publishedOn contract { c
   district { code }"""
 
 #: The demo data's own codes (other tests add projects and contracts of later years during the session).
-DEMO_PROJECT = re.compile(r"^\d{6}-202[4-6]-CG\d{2}$")
+DEMO_PROJECT = re.compile(r"^CG-\d{6}-202[4-6]-\d{3}$")
 DEMO_CONTRACT = re.compile(r"^TZ-\d{6}-202[4-6]-\d{3}$")
 
 PUBLIC_LISTS = {
