@@ -34,7 +34,7 @@ from schema.contracts import Contract
 from schema.errors import ClientError
 from schema.filters import district_code, pk_of
 from schema.geography import District, Township
-from schema.node import Node
+from schema.node import Historied
 from schema.pagination import After, Connection, First, paginate
 
 
@@ -94,7 +94,7 @@ async def _figures(info: Info, contract_id: int) -> LedgerFigures:
     description="A beneficiary (救助对象). Sensitive: ID and phone are masked for every role except the "
     "implementing agency of the beneficiary's district."
 )
-class Beneficiary(Node):
+class Beneficiary(Historied):
     """救助对象."""
 
     name: str = strawberry.field(description="Name. 姓名。")
@@ -218,7 +218,7 @@ class LedgerSummary:
 
 @model_type(LedgerRow)
 @strawberry.type(description="A contractor's service ledger (台账, Art. 14), one per contract.")
-class Ledger(Node, _LedgerRow):
+class Ledger(Historied, _LedgerRow):
     """台账."""
 
     version: int = strawberry.field(
@@ -269,7 +269,7 @@ class Ledger(Node, _LedgerRow):
 
 @model_type(ServiceEntryRow)
 @strawberry.type(description="A service delivered, recorded in the ledger. Never edited: corrections are new entries.")
-class ServiceEntry(Node, _LedgerRow):
+class ServiceEntry(Historied, _LedgerRow):
     """台账服务记录."""
 
     service_date: dt.date = strawberry.field(description="Date of service. 服务日期。")
@@ -308,7 +308,7 @@ class ServiceEntry(Node, _LedgerRow):
 
 @model_type(FundEntryRow)
 @strawberry.type(description="A fund movement in the ledger. 台账资金记录。")
-class FundEntry(Node, _LedgerRow):
+class FundEntry(Historied, _LedgerRow):
     """台账资金记录."""
 
     entry_date: dt.date = strawberry.field(description="Date. 日期。")
