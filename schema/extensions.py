@@ -21,6 +21,7 @@ from graphql import (
     GraphQLUnionType,
     InlineFragmentNode,
     IntValueNode,
+    ListValueNode,
     OperationDefinitionNode,
     SelectionSetNode,
     VariableNode,
@@ -96,7 +97,7 @@ class _Estimator:
 
     def _first(self, node: FieldNode) -> int:
         for arg in node.arguments or ():
-            if arg.name.value != "first":
+            if arg.name.value not in ("first", "last"):
                 continue
             value = arg.value
             if isinstance(value, IntValueNode):
@@ -132,7 +133,21 @@ class _Estimator:
         children = self.selection_cost(node.selection_set, child_type, depth + 1)
         if isinstance(child_type, GraphQLObjectType) and child_type.name.endswith("Connection"):
             return 1 + self._first(node) * children
+        if isinstance(child_type, GraphQLInterfaceType) and node.name.value == "nodes":
+            return 1 + self._ids(node) * children
         return 1 + children
+
+    def _ids(self, node: FieldNode) -> int:
+        """How many objects ``nodes(ids:)`` may return (each costs its whole selection)."""
+        for arg in node.arguments or ():
+            if arg.name.value != "ids":
+                continue
+            value = arg.value
+            raw = self.variables.get(value.name.value) if isinstance(value, VariableNode) else None
+            if isinstance(value, ListValueNode):
+                return _clamp(len(value.values))
+            return _clamp(len(raw)) if isinstance(raw, list) else MAX_PAGE
+        return 1
 
 
 def _lookup(parent: Any, name: str) -> GraphQLField | None:

@@ -52,7 +52,7 @@ from schema.filters import (
 from schema.finance import FinanceQuery
 from schema.geography import District, Township
 from schema.ledgers import Beneficiary, FundEntry, LedgerQuery, ServiceEntry
-from schema.pagination import After, Connection, First, paginate, parse_pk
+from schema.pagination import After, Before, Connection, First, Last, paginate, parse_pk
 from schema.plans import PurchasePlan
 from schema.procurement import ProcurementProject
 from schema.public import PublicQuery
@@ -319,8 +319,10 @@ class Query(StaffingQuery, TrainingQuery, PublicQuery, DashboardQuery, FinanceQu
     async def contracts(
         self,
         info: Info,
-        first: First = 20,
+        first: First = None,
         after: After = None,
+        last: Last = None,
+        before: Before = None,
         filter: Annotated[
             ContractFilter | None, strawberry.argument(description="Conditions, combined with AND. 筛选条件。")
         ] = None,
@@ -343,7 +345,7 @@ class Query(StaffingQuery, TrainingQuery, PublicQuery, DashboardQuery, FinanceQu
                 qs = qs.filter(service_start__gte=first, service_start__lte=last)
             if filter.overdue is not None:
                 qs = await _by_overdue(qs, want=filter.overdue)
-        return await paginate(qs, first, after, converter(Contract))
+        return await paginate(qs, first, after, converter(Contract), last=last, before=before)
 
     @strawberry.field(
         description="Beneficiaries in your scope (masked per your role; contractors see only those they served). "
@@ -378,8 +380,10 @@ class Query(StaffingQuery, TrainingQuery, PublicQuery, DashboardQuery, FinanceQu
     async def service_entries(
         self,
         info: Info,
-        first: First = 20,
+        first: First = None,
         after: After = None,
+        last: Last = None,
+        before: Before = None,
         filter: Annotated[
             ServiceEntryFilter | None, strawberry.argument(description="Conditions, combined with AND. 筛选条件。")
         ] = None,
@@ -399,14 +403,16 @@ class Query(StaffingQuery, TrainingQuery, PublicQuery, DashboardQuery, FinanceQu
             if filter.assistance_category is not None:
                 qs = qs.filter(assistance_category=filter.assistance_category)
             qs = qs.filter(**date_range("service_date", filter.date_from, filter.date_to))
-        return await paginate(qs, first, after, converter(ServiceEntry))
+        return await paginate(qs, first, after, converter(ServiceEntry), last=last, before=before)
 
     @strawberry.field(description="Ledger fund entries in your scope, oldest first. 台账资金记录。")
     async def fund_entries(
         self,
         info: Info,
-        first: First = 20,
+        first: First = None,
         after: After = None,
+        last: Last = None,
+        before: Before = None,
         district: DistrictArg = None,
         contract: Annotated[strawberry.ID | None, strawberry.argument(description="Contract global ID.")] = None,
         date_from: Annotated[dt.date | None, strawberry.argument(description="On or after. 起始日期。")] = None,
@@ -417,4 +423,4 @@ class Query(StaffingQuery, TrainingQuery, PublicQuery, DashboardQuery, FinanceQu
         if contract is not None:
             qs = qs.filter(contract_id=pk_of(contract, "Contract"))
         qs = qs.filter(**date_range("entry_date", date_from, date_to))
-        return await paginate(qs, first, after, converter(FundEntry))
+        return await paginate(qs, first, after, converter(FundEntry), last=last, before=before)
