@@ -444,9 +444,11 @@ async def _managed(principal: Principal, global_id: strawberry.ID, conn: BaseDBA
 
 
 def visible_accounts(principal: Principal) -> Q:
-    """The accounts ``principal`` may look up: those it administers (as ``accounts`` lists them) and its own."""
+    """The accounts ``principal`` may look up: those it administers (as ``accounts`` lists them) and, signed in
+    (not an API key, whose ``user_id`` is only the key's issuer), its own."""
     managed = manageable_accounts(principal)
-    if principal.user_id is None:
+    every = not managed.children and not managed.filters  # Q(): ORing it with anything narrows it in Tortoise
+    if principal.user_id is None or principal.session_id is None or every:
         return managed
     own = Q(pk=principal.user_id)
     return own if managed is NOTHING else managed | own
