@@ -38,7 +38,7 @@ from schema.context import Info
 from schema.contractors import Contractor
 from schema.geography import District
 from schema.node import Historied
-from schema.pagination import After, Connection, First
+from schema.pagination import After, Before, Connection, First, Last
 
 if TYPE_CHECKING:
     from schema.ledgers import Ledger, ServiceEntry
@@ -189,11 +189,15 @@ class Contract(Historied):
         return None if row is None else from_row(Ledger, row)
 
     @strawberry.field(description="Service entries of the contract's ledger, oldest first. 台账服务记录。")
-    async def service_entries(self, info: Info, first: First = 20, after: After = None) -> Connection[ServiceEntryType]:
+    async def service_entries(
+        self, info: Info, first: First = None, after: After = None, last: Last = None, before: Before = None
+    ) -> Connection[ServiceEntryType]:
         """Service entries."""
         from schema.ledgers import ServiceEntry
 
-        return await load_children(info, ServiceEntry, ServiceEntryRow, "contract_id", self.row.pk, first, after)
+        return await load_children(
+            info, ServiceEntry, ServiceEntryRow, "contract_id", self.row.pk, first, after, last=last, before=before
+        )
 
     @strawberry.field(description="Payment schedule (instalments). 付款计划。")
     async def instalments(self, info: Info, first: First = 20, after: After = None) -> Connection[PaymentInstalment]:

@@ -35,7 +35,7 @@ from schema.errors import ClientError
 from schema.filters import district_code, pk_of
 from schema.geography import District, Township
 from schema.node import Historied
-from schema.pagination import After, Connection, First, paginate
+from schema.pagination import After, Before, Connection, First, Last, paginate
 
 
 def sees_pii(principal: Principal, district_id: str) -> bool:
@@ -230,21 +230,37 @@ class Ledger(Historied, _LedgerRow):
         description="Service entries, oldest first: the full history (default) or the current view. 服务记录。"
     )
     async def service_entries(
-        self, info: Info, first: First = 20, after: After = None, view: ViewArg = LedgerView.HISTORY
+        self,
+        info: Info,
+        first: First = None,
+        after: After = None,
+        view: ViewArg = LedgerView.HISTORY,
+        last: Last = None,
+        before: Before = None,
     ) -> Connection[ServiceEntry]:
         """Service entries."""
         where = _view_where(view)
-        return await load_children(info, ServiceEntry, ServiceEntryRow, "ledger_id", self.row.pk, first, after, where)
+        return await load_children(
+            info, ServiceEntry, ServiceEntryRow, "ledger_id", self.row.pk, first, after, where, last=last, before=before
+        )
 
     @strawberry.field(
         description="Fund entries, oldest first: the full history (default) or the current view. 资金记录。"
     )
     async def fund_entries(
-        self, info: Info, first: First = 20, after: After = None, view: ViewArg = LedgerView.HISTORY
+        self,
+        info: Info,
+        first: First = None,
+        after: After = None,
+        view: ViewArg = LedgerView.HISTORY,
+        last: Last = None,
+        before: Before = None,
     ) -> Connection[FundEntry]:
         """Fund entries."""
         where = _view_where(view)
-        return await load_children(info, FundEntry, FundEntryRow, "ledger_id", self.row.pk, first, after, where)
+        return await load_children(
+            info, FundEntry, FundEntryRow, "ledger_id", self.row.pk, first, after, where, last=last, before=before
+        )
 
     @strawberry.field(description="Distinct beneficiaries served (current view). 服务对象人数。")
     async def beneficiary_count(self, info: Info) -> int:

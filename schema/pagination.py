@@ -192,19 +192,32 @@ async def paginate(
     if before_pk is not None:
         page_qs = page_qs.filter(pk__lt=before_pk)
     pk = model._meta.pk_attr
+    rows = await page_qs.order_by(f"-{pk}" if backward else pk).limit(limit + 1)
+    return build_window(rows, limit, backward, after_pk, before_pk, convert, queryset.count)
+
+
+def build_window(
+    rows: Sequence[Any],
+    limit: int,
+    backward: bool,
+    after: object,
+    before: object,
+    convert: Callable[[Any], T],
+    count: Callable[[], Awaitable[int]],
+) -> Connection[T]:
+    """A connection from ``limit + 1`` fetched rows: in list order when forwards, newest first when backwards
+    (then the extra row tells ``hasPreviousPage`` and the page is put back in list order)."""
     if not backward:
-        rows = await page_qs.order_by(pk).limit(limit + 1)
-        return build_connection(rows, limit, after_pk, convert, queryset.count)
-    rows = await page_qs.order_by(f"-{pk}").limit(limit + 1)
+        return build_connection(rows, limit, after, convert, count)
     page = list(reversed(rows[:limit]))
     edges = [Edge(cursor=encode_cursor(row.pk), node=convert(row)) for row in page]
     return Connection(
         edges=edges,
         page_info=PageInfo(
-            has_next_page=before_pk is not None,
+            has_next_page=before is not None,
             has_previous_page=len(rows) > limit,
             start_cursor=edges[0].cursor if edges else None,
             end_cursor=edges[-1].cursor if edges else None,
         ),
-        count_fn=queryset.count,
+        count_fn=count,
     )

@@ -322,3 +322,53 @@ async def test_ledger_export_by_contract_number(api: Api) -> None:
     assert by_id.status_code == by_code.status_code == 200, by_code.text
     assert by_code.content == by_id.content
     assert by_code.headers["content-disposition"] == by_id.headers["content-disposition"]
+
+
+async def test_nested_ledger_entries_page_backwards(api: Api) -> None:
+    """``ledger.serviceEntries`` / ``fundEntries`` of one contract: backwards = forwards, totalCount unchanged."""
+    contract = await ContractRow.filter(ledger__id__isnull=False).order_by("id").first()
+    assert contract is not None
+    cid = encode_id("Contract", contract.pk)
+    for field in ("serviceEntries", "fundEntries"):
+        query = (
+            "query($id: ID!, $first: Int, $after: String, $last: Int, $before: String) { node(id: $id) { "
+            f"... on Contract {{ ledger {{ {field}(first: $first, after: $after, last: $last, before: $before) {{ "
+            "totalCount pageInfo { hasNextPage hasPreviousPage startCursor endCursor } edges { cursor } } } } } }"
+        )
+        walked: dict[bool, list[str]] = {}
+        for backward in (False, True):
+            pages: list[list[str]] = []
+            cursor = None
+            while True:
+                variables = {
+                    "id": cid,
+                    **({"last": 3, "before": cursor} if backward else {"first": 3, "after": cursor}),
+                }
+                conn = (await api.data(query, variables, as_user=CITY))["node"]["ledger"][field]
+                page = [e["cursor"] for e in conn["edges"]]
+                info = conn["pageInfo"]
+                if backward:
+                    pages.insert(0, page)
+                    more, cursor = info["hasPreviousPage"], info["startCursor"]
+                else:
+                    pages.append(page)
+                    more, cursor = info["hasNextPage"], info["endCursor"]
+                if not more:
+                    break
+            walked[backward] = [c for p in pages for c in p]
+            assert len(walked[backward]) == conn["totalCount"]
+        assert walked[True] == walked[False]
+        assert len(walked[False]) > 3, field
+
+
+async def test_nested_last_per_parent_in_one_statement(api: Api) -> None:
+    """``contracts { serviceEntries(last: 2) }``: each contract's own last two entries, in list order."""
+    many = "{ contracts(first: 10) { nodes { id serviceEntries(last: 2) { totalCount edges { cursor } } } } }"
+    nodes = (await api.data(many, as_user=CITY))["contracts"]["nodes"]
+    one = "query($id: ID!) { node(id: $id) { ... on Contract { serviceEntries(first: 100) { edges { cursor } } } } }"
+    checked = 0
+    for node in nodes:
+        alone = (await api.data(one, {"id": node["id"]}, as_user=CITY))["node"]["serviceEntries"]["edges"]
+        assert node["serviceEntries"]["edges"] == alone[-2:]
+        checked += bool(alone)
+    assert checked > 0
