@@ -19,7 +19,7 @@ from models.codes import code_filter
 from models.enums import ChangeAction
 from policies.scope import public_rows
 from schema.relay import encode_id
-from tests.helpers import Api
+from tests.helpers import Api, count_sql
 
 CITY = "city_civil_affairs"
 PAGE = 7
@@ -116,7 +116,13 @@ async def test_public_change_feed_pages_backwards(api: Api, changes: list[Contra
 async def test_last_alone_is_the_tail_and_reads_no_whole_list(api: Api) -> None:
     """``last: 3`` is the last three items, in list order, with hasPreviousPage and not hasNextPage."""
     everything, _ = await _walk(api, "contracts", CITY, backward=False)
-    body = await api.data(_page_query("contracts"), {"last": 3}, as_user=CITY)
+    with count_sql() as statements:
+        body = await api.data(_page_query("contracts"), {"last": 3}, as_user=CITY)
+    # The page is one keyset statement reading 4 rows newest first (plus the count), never the whole list.
+    pages = [sql for sql in statements if '"contract"' in sql and "COUNT" not in sql.upper()]
+    assert len(pages) == 1, statements
+    assert 'ORDER BY "id" DESC LIMIT' in pages[0]
+    assert pages[0].endswith(("LIMIT 4", "[4]")), pages[0]
     conn = body["contracts"]
     assert [e["cursor"] for e in conn["edges"]] == everything[-3:]
     assert conn["pageInfo"]["hasPreviousPage"] is True
