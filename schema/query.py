@@ -144,7 +144,7 @@ class Query(StaffingQuery, TrainingQuery, PublicQuery, DashboardQuery, FinanceQu
         """Relay ``nodes``: one awaitable per position, so one bad ID nulls only its own position."""
         if len(ids) > MAX_NODES:
             raise InvalidArgument(f"ids 最多{MAX_NODES}个，当前为{len(ids)}个。")
-        return [resolve_node(info, global_id) for global_id in ids]  # type: ignore[misc]
+        return [resolve_node(info, global_id) for global_id in ids]  # type: ignore[return-value]
 
     @strawberry.field(
         description="One contract in your scope by global ID or contract number (`TZ-<district>-<year>-<nnn>`, "

@@ -127,11 +127,16 @@ async def test_last_alone_is_the_tail_and_reads_no_whole_list(api: Api) -> None:
     assert [e["cursor"] for e in conn["edges"]] == everything[-3:]
     assert conn["pageInfo"]["hasPreviousPage"] is True
     assert conn["pageInfo"]["hasNextPage"] is False
-    # A bounded window: after one cursor, before another.
-    first = await api.data(_page_query("contracts"), {"first": 2}, as_user=CITY)
-    after = first["contracts"]["pageInfo"]["endCursor"]
-    window = await api.data(_page_query("contracts"), {"last": 100, "after": after}, as_user=CITY)
-    assert [e["cursor"] for e in window["contracts"]["edges"]] == everything[2:]
+    # A bounded window: after one cursor, before another; `last` counts back from `before`.
+    variables = {"last": 5, "after": everything[-10], "before": everything[-2]}
+    window = (await api.data(_page_query("contracts"), variables, as_user=CITY))["contracts"]
+    assert [e["cursor"] for e in window["edges"]] == everything[-7:-2]
+    assert window["pageInfo"]["hasPreviousPage"] is True
+    assert window["pageInfo"]["hasNextPage"] is True
+    variables = {"last": 100, "after": everything[-10], "before": everything[-2]}
+    window = (await api.data(_page_query("contracts"), variables, as_user=CITY))["contracts"]
+    assert [e["cursor"] for e in window["edges"]] == everything[-9:-2]
+    assert window["pageInfo"]["hasPreviousPage"] is False
 
 
 @pytest.mark.parametrize(
