@@ -19,7 +19,7 @@ from typing import Annotated, Any
 import strawberry
 from tortoise.backends.base.client import BaseDBAsyncClient
 from tortoise.exceptions import IntegrityError
-from tortoise.expressions import Subquery
+from tortoise.expressions import Q, Subquery
 
 from models import ApiKey as ApiKeyRow
 from models import ChangeRecord
@@ -33,7 +33,7 @@ from models.rules import RuleViolation, refuse
 from models.timeutil import now
 from policies.enforcer import allowed
 from policies.principal import Principal
-from policies.scope import in_domains, manageable_accounts
+from policies.scope import NOTHING, in_domains, manageable_accounts
 from schema import enums
 from schema.auth import Me, RoleGrant, client_address
 from schema.base import converter, load_one
@@ -50,7 +50,7 @@ from schema.mutation_support import (
     run_in_transaction,
     visible_row,
 )
-from schema.node import ChangeEntry
+from schema.node import ChangeEntry, Historied
 from schema.pagination import After, Connection, First, paginate, parse_pk
 from schema.relay import decode_id, encode_id
 
@@ -131,11 +131,13 @@ class SignInAttempt:
     row: strawberry.Private[Any]
 
 
-@strawberry.type(description="An account (a person who signs in), as its administrators see it. 账号。")
-class Account:
-    """A ``User`` row in the caller's administrative scope."""
+@strawberry.type(
+    description="An account (a person who signs in), as its administrators see it (and its holder, through "
+    "`node(id:)`). 账号。"
+)
+class Account(Historied):
+    """A ``User`` row in the caller's administrative scope (or the caller's own)."""
 
-    id: strawberry.ID = strawberry.field(description="Opaque global ID of the account. 账号ID。")
     username: str = strawberry.field(description="Sign-in name. 用户名。")
     display_name: str = strawberry.field(description="Name shown in history. 姓名。")
     is_active: bool = strawberry.field(description="False when deactivated: it cannot sign in. 是否启用。")
@@ -145,7 +147,6 @@ class Account:
     created_at: dt.datetime = strawberry.field(description="When the account was created. 创建时间。")
     password_changed_at: dt.datetime | None = strawberry.field(description="When the password was last set.")
     roles: list[RoleGrant] = strawberry.field(description="Roles and the scopes they apply to. 角色与范围。")
-    row: strawberry.Private[Any]
 
     @classmethod
     def of(cls, row: UserRow, roles: list[tuple[str, str]]) -> Account:
@@ -198,10 +199,9 @@ class ApiKeyStatus(StrEnum):
 
 
 @strawberry.type(description="A machine client's API key (the secret is never shown again). API密钥。")
-class ApiKey:
+class ApiKey(Historied):
     """An ``ApiKey`` row."""
 
-    id: strawberry.ID = strawberry.field(description="Opaque global ID of the key. 密钥ID。")
     name: str = strawberry.field(description="What the key is for, e.g. 台账同步系统. 名称。")
     prefix: str = strawberry.field(
         description="Public part: the key reads `jz_<prefix>_<secret>`; use it to recognise a key. 前缀。"
@@ -214,7 +214,6 @@ class ApiKey:
     last_used_at: dt.datetime | None = strawberry.field(
         description="Last use, to the minute (written at most once a minute). 最近使用时间。"
     )
-    row: strawberry.Private[Any]
 
     @classmethod
     def of(cls, row: ApiKeyRow) -> ApiKey:
@@ -444,6 +443,41 @@ async def _managed(principal: Principal, global_id: strawberry.ID, conn: BaseDBA
     if row is None:
         raise refuse("NOT_FOUND", NOT_FOUND_MESSAGE, field="account")
     return row
+
+
+def visible_accounts(principal: Principal) -> Q:
+    """The accounts ``principal`` may look up: those it administers (as ``accounts`` lists them) and, signed in
+    (not an API key, whose ``user_id`` is only the key's issuer), its own."""
+    managed = manageable_accounts(principal)
+    every = not managed.children and not managed.filters  # Q(): ORing it with anything narrows it in Tortoise
+    if principal.user_id is None or principal.session_id is None or every:
+        return managed
+    own = Q(pk=principal.user_id)
+    return own if managed is NOTHING else managed | own
+
+
+async def account_node(info: Info, pk: Any) -> Account | None:
+    """``node(id:)`` for an ``Account``: administered or one's own; ``None`` otherwise (batched per request)."""
+    principal = info.context.principal
+
+    async def load(keys: list[Any]) -> list[Account | None]:
+        rows = await UserRow.filter(visible_accounts(principal), pk__in=keys).prefetch_related("role_assignments")
+        found = {row.pk: _listed_account(row) for row in rows}
+        return [found.get(k) for k in keys]
+
+    return await info.context.loaders.custom("account_node", load).load(pk)
+
+
+async def api_key_node(info: Info, pk: Any) -> ApiKey | None:
+    """``node(id:)`` for an ``ApiKey``: only keys the ``apiKeys`` list would show the caller."""
+    principal = info.context.principal
+
+    async def load(keys: list[Any]) -> list[ApiKey | None]:
+        rows = await ApiKeyRow.filter(in_domains(principal, "api_key", "read"), pk__in=keys)
+        found = {row.pk: ApiKey.of(row) for row in rows}
+        return [found.get(k) for k in keys]
+
+    return await info.context.loaders.custom("api_key_node", load).load(pk)
 
 
 def _check_grant(principal: Principal, role: RoleValue, domain: str) -> None:

@@ -9,7 +9,7 @@ from typing import Any, TypeVar
 from tortoise.models import Model
 
 from schema.context import Info
-from schema.pagination import Connection, build_connection, check_first, decode_cursor
+from schema.pagination import Connection, build_window, check_window, decode_cursor
 from schema.relay import encode_id
 
 T = TypeVar("T")
@@ -66,14 +66,20 @@ async def load_children(
     first: int | None,
     after: str | None,
     where: tuple[tuple[str, Any], ...] = (),
+    *,
+    last: int | None = None,
+    before: str | None = None,
 ) -> Connection[T]:
-    """A nested connection: one windowed statement for all parents of the request (+1 for counts)."""
-    limit = check_first(first)
+    """A nested connection: one windowed statement for all parents of the request (+1 for counts); ``last`` /
+    ``before`` page backwards (the window then numbers each parent's children newest first)."""
+    limit, backward = check_window(first, last)
     after_pk = decode_cursor(after, model)
+    before_pk = decode_cursor(before, model)
     loaders = info.context.loaders
-    rows = await loaders.child_page(model, parent_field, limit + 1, after_pk, where).load(parent_pk)
+    page = loaders.child_page(model, parent_field, limit + 1, after_pk, where, before=before_pk, backward=backward)
+    rows = await page.load(parent_pk)
 
     async def count() -> int:
         return await loaders.child_count(model, parent_field, where).load(parent_pk)
 
-    return build_connection(rows, limit, after_pk, converter(cls), count)
+    return build_window(rows, limit, backward, after_pk, before_pk, converter(cls), count)

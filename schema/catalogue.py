@@ -7,12 +7,12 @@ import strawberry
 from models import CatalogueItem as CatalogueItemRow
 from schema import enums
 from schema.base import model_type
-from schema.node import Node
+from schema.node import Historied
 
 
 @model_type(CatalogueItemRow)
 @strawberry.type(description="A catalogue item (目录项目): only these may be bought (Art. 8). Public.")
-class CatalogueItem(Node):
+class CatalogueItem(Historied):
     """目录项目."""
 
     code: str = strawberry.field(description="A01–A11 administrative, S01–S09 service. 编号。")

@@ -15,7 +15,7 @@ from policies.scope import NOTHING, visibility
 from schema import enums
 from schema.base import load_children, model_type
 from schema.context import Info
-from schema.node import Node
+from schema.node import Historied
 from schema.pagination import After, Connection, First
 
 
@@ -30,11 +30,14 @@ class EligibilityProblem:
 
 @model_type(ContractorRow)
 @strawberry.type(description="A contractor (承接主体, Art. 5): social organisation, public institution or enterprise.")
-class Contractor(Node):
+class Contractor(Historied):
     """承接主体."""
 
     name: str = strawberry.field(description="Registered name. 名称。")
-    credit_code: str = strawberry.field(description="Unified social credit code (GB 32100-2015). 统一社会信用代码。")
+    credit_code: str = strawberry.field(
+        description="Unified social credit code (GB 32100-2015): accepted by `contractor(creditCode:)` and "
+        "wherever a contractor's global ID is. 统一社会信用代码。"
+    )
     kind: enums.ContractorKind = strawberry.field(description="Type of organisation (Art. 5). 类型。")
     registration_authority: str = strawberry.field(description="Registration authority. 登记管理机关。")
     contact_person: str = strawberry.field(description="Contact person. 联系人。")
@@ -91,7 +94,7 @@ class Contractor(Node):
 
 @model_type(AttestationRow)
 @strawberry.type(description="Attestation of one Art. 6 condition with its evidence. 承接条件核实。")
-class Attestation(Node):
+class Attestation(Historied):
     """Art. 6 attestation."""
 
     condition: enums.EligibilityCondition = strawberry.field(description="The Art. 6 condition.")
@@ -102,7 +105,7 @@ class Attestation(Node):
 
 @model_type(ViolationRow)
 @strawberry.type(description="A recorded violation; a major one within 3 years fails Art. 6(6). 违法记录。")
-class Violation(Node):
+class Violation(Historied):
     """Violation record."""
 
     occurred_on: dt.date = strawberry.field(description="When it happened. 发生日期。")

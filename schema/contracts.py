@@ -37,8 +37,8 @@ from schema.catalogue import CatalogueItem
 from schema.context import Info
 from schema.contractors import Contractor
 from schema.geography import District
-from schema.node import Node
-from schema.pagination import After, Connection, First
+from schema.node import Historied
+from schema.pagination import After, Before, Connection, First, Last
 
 if TYPE_CHECKING:
     from schema.ledgers import Ledger, ServiceEntry
@@ -52,10 +52,13 @@ LotType = Annotated["ProcurementLot", strawberry.lazy("schema.procurement")]
 
 @model_type(ContractRow)
 @strawberry.type(description="A purchase-of-service contract (购买服务合同, Art. 9(4)).")
-class Contract(Node):
+class Contract(Historied):
     """购买服务合同."""
 
-    code: str = strawberry.field(description="Contract number. 合同编号。")
+    code: str = strawberry.field(
+        description="Contract number, `TZ-<district>-<year>-<nnn>` when generated (e.g. TZ-321202-2024-001): "
+        "accepted by `contract(code:)`, `/ledgers/<number>/…` and wherever a contract's global ID is. 合同编号。"
+    )
     title: str = strawberry.field(description="Title. 合同名称。")
     scope: str = strawberry.field(description="Scope of the services. 购买服务的范围。")
     subject: str = strawberry.field(description="Subject matter. 标的。")
@@ -186,11 +189,15 @@ class Contract(Node):
         return None if row is None else from_row(Ledger, row)
 
     @strawberry.field(description="Service entries of the contract's ledger, oldest first. 台账服务记录。")
-    async def service_entries(self, info: Info, first: First = 20, after: After = None) -> Connection[ServiceEntryType]:
+    async def service_entries(
+        self, info: Info, first: First = None, after: After = None, last: Last = None, before: Before = None
+    ) -> Connection[ServiceEntryType]:
         """Service entries."""
         from schema.ledgers import ServiceEntry
 
-        return await load_children(info, ServiceEntry, ServiceEntryRow, "contract_id", self.row.pk, first, after)
+        return await load_children(
+            info, ServiceEntry, ServiceEntryRow, "contract_id", self.row.pk, first, after, last=last, before=before
+        )
 
     @strawberry.field(description="Payment schedule (instalments). 付款计划。")
     async def instalments(self, info: Info, first: First = 20, after: After = None) -> Connection[PaymentInstalment]:
@@ -256,7 +263,7 @@ class _OfContract:
 
 @model_type(InstalmentRow)
 @strawberry.type(description="One instalment of the payment schedule. 付款分期。")
-class PaymentInstalment(Node, _OfContract):
+class PaymentInstalment(Historied, _OfContract):
     """Instalment."""
 
     sequence: int = strawberry.field(description="Order in the schedule, from 1. 期次。")
@@ -268,7 +275,7 @@ class PaymentInstalment(Node, _OfContract):
 
 @model_type(AmendmentRow)
 @strawberry.type(description="A contract amendment: reason, what changed, signing date. 合同变更。")
-class Amendment(Node, _OfContract):
+class Amendment(Historied, _OfContract):
     """Amendment."""
 
     reason: str = strawberry.field(description="Why. 变更理由。")
@@ -280,7 +287,7 @@ class Amendment(Node, _OfContract):
 
 @model_type(InspectionRow)
 @strawberry.type(description="A progress inspection (督促合同履行, Art. 9(5)). 履约检查。")
-class Inspection(Node, _OfContract):
+class Inspection(Historied, _OfContract):
     """Inspection."""
 
     inspected_on: dt.date = strawberry.field(description="Date. 检查日期。")
@@ -293,7 +300,7 @@ class Inspection(Node, _OfContract):
 
 @model_type(AcceptanceRow)
 @strawberry.type(description="An acceptance (验收, Art. 9(6)): result, score and grade. Public once published.")
-class Acceptance(Node, _OfContract):
+class Acceptance(Historied, _OfContract):
     """Acceptance."""
 
     accepted_on: dt.date = strawberry.field(description="Date. 验收日期。")
@@ -312,7 +319,7 @@ class Acceptance(Node, _OfContract):
 
 @model_type(PaymentRow)
 @strawberry.type(description="A payment to the contractor (rule 8). 付款。")
-class Payment(Node, _OfContract):
+class Payment(Historied, _OfContract):
     """Payment."""
 
     amount: Decimal = strawberry.field(description="Amount in yuan. 金额（元）。")

@@ -23,6 +23,7 @@ from graphql import (
     GraphQLUnionType,
     InlineFragmentNode,
     IntValueNode,
+    ListValueNode,
     OperationDefinitionNode,
     SelectionSetNode,
     VariableNode,
@@ -241,7 +242,7 @@ class _Estimator:
 
     def _first(self, node: FieldNode) -> int:
         for arg in node.arguments or ():
-            if arg.name.value != "first":
+            if arg.name.value not in ("first", "last"):
                 continue
             value = arg.value
             if isinstance(value, IntValueNode):
@@ -290,7 +291,24 @@ class _Estimator:
             if cost > self.max_cost:
                 raise _OverBudget(cost)
             return cost
+        if isinstance(child_type, GraphQLInterfaceType) and node.name.value == "nodes":
+            cost = 1 + self._ids(node) * children
+            if cost > self.max_cost:
+                raise _OverBudget(cost)
+            return cost
         return 1 + children
+
+    def _ids(self, node: FieldNode) -> int:
+        """How many objects ``nodes(ids:)`` may return (each costs its whole selection)."""
+        for arg in node.arguments or ():
+            if arg.name.value != "ids":
+                continue
+            value = arg.value
+            raw = self.variables.get(value.name.value) if isinstance(value, VariableNode) else None
+            if isinstance(value, ListValueNode):
+                return _clamp(len(value.values))
+            return _clamp(len(raw)) if isinstance(raw, list) else MAX_PAGE
+        return 1
 
 
 def _lookup(parent: Any, name: str) -> GraphQLField | None:

@@ -17,7 +17,7 @@ from models import Township as TownshipRow
 from schema import enums
 from schema.base import from_row, load_children, load_one, model_type
 from schema.context import Info
-from schema.node import Node
+from schema.node import Historied
 from schema.pagination import After, Connection, First
 
 if TYPE_CHECKING:
@@ -32,7 +32,7 @@ AssociationType = Annotated["MutualAidAssociation", strawberry.lazy("schema.staf
 
 @model_type(DistrictRow)
 @strawberry.type(description="A district-level purchasing entity (购买主体, Art. 4) and its implementing agency.")
-class District(Node):
+class District(Historied):
     """区/市 purchasing entity."""
 
     code: str = strawberry.field(description="Statistical division code, e.g. 321202. 行政区划代码。")
@@ -54,7 +54,7 @@ class District(Node):
 
 @model_type(TownshipRow)
 @strawberry.type(description="A township or street (乡镇/街道) with its population (Art. 16).")
-class Township(Node):
+class Township(Historied):
     """乡镇/街道."""
 
     code: str = strawberry.field(description="9-digit township code. 乡镇代码。")
@@ -140,7 +140,7 @@ class Township(Node):
 
 @model_type(CommunityRow)
 @strawberry.type(description="A village (村) or residential community (社区) of a township (Art. 17).")
-class Community(Node):
+class Community(Historied):
     """村/社区."""
 
     name: str = strawberry.field(description="Name. 名称。")

@@ -34,8 +34,8 @@ from schema.contracts import Contract
 from schema.errors import ClientError
 from schema.filters import district_code, pk_of
 from schema.geography import District, Township
-from schema.node import Node
-from schema.pagination import After, Connection, First, paginate
+from schema.node import Historied
+from schema.pagination import After, Before, Connection, First, Last, paginate
 
 
 def sees_pii(principal: Principal, district_id: str) -> bool:
@@ -94,7 +94,7 @@ async def _figures(info: Info, contract_id: int) -> LedgerFigures:
     description="A beneficiary (救助对象). Sensitive: ID and phone are masked for every role except the "
     "implementing agency of the beneficiary's district."
 )
-class Beneficiary(Node):
+class Beneficiary(Historied):
     """救助对象."""
 
     name: str = strawberry.field(description="Name. 姓名。")
@@ -218,7 +218,7 @@ class LedgerSummary:
 
 @model_type(LedgerRow)
 @strawberry.type(description="A contractor's service ledger (台账, Art. 14), one per contract.")
-class Ledger(Node, _LedgerRow):
+class Ledger(Historied, _LedgerRow):
     """台账."""
 
     version: int = strawberry.field(
@@ -231,21 +231,37 @@ class Ledger(Node, _LedgerRow):
         description="Service entries, oldest first: the full history (default) or the current view. 服务记录。"
     )
     async def service_entries(
-        self, info: Info, first: First = 20, after: After = None, view: ViewArg = LedgerView.HISTORY
+        self,
+        info: Info,
+        first: First = None,
+        after: After = None,
+        view: ViewArg = LedgerView.HISTORY,
+        last: Last = None,
+        before: Before = None,
     ) -> Connection[ServiceEntry]:
         """Service entries."""
         where = _view_where(view)
-        return await load_children(info, ServiceEntry, ServiceEntryRow, "ledger_id", self.row.pk, first, after, where)
+        return await load_children(
+            info, ServiceEntry, ServiceEntryRow, "ledger_id", self.row.pk, first, after, where, last=last, before=before
+        )
 
     @strawberry.field(
         description="Fund entries, oldest first: the full history (default) or the current view. 资金记录。"
     )
     async def fund_entries(
-        self, info: Info, first: First = 20, after: After = None, view: ViewArg = LedgerView.HISTORY
+        self,
+        info: Info,
+        first: First = None,
+        after: After = None,
+        view: ViewArg = LedgerView.HISTORY,
+        last: Last = None,
+        before: Before = None,
     ) -> Connection[FundEntry]:
         """Fund entries."""
         where = _view_where(view)
-        return await load_children(info, FundEntry, FundEntryRow, "ledger_id", self.row.pk, first, after, where)
+        return await load_children(
+            info, FundEntry, FundEntryRow, "ledger_id", self.row.pk, first, after, where, last=last, before=before
+        )
 
     @strawberry.field(description="Distinct beneficiaries served (current view). 服务对象人数。")
     async def beneficiary_count(self, info: Info) -> int:
@@ -270,7 +286,7 @@ class Ledger(Node, _LedgerRow):
 
 @model_type(ServiceEntryRow)
 @strawberry.type(description="A service delivered, recorded in the ledger. Never edited: corrections are new entries.")
-class ServiceEntry(Node, _LedgerRow):
+class ServiceEntry(Historied, _LedgerRow):
     """台账服务记录."""
 
     service_date: dt.date = strawberry.field(description="Date of service. 服务日期。")
@@ -309,7 +325,7 @@ class ServiceEntry(Node, _LedgerRow):
 
 @model_type(FundEntryRow)
 @strawberry.type(description="A fund movement in the ledger. 台账资金记录。")
-class FundEntry(Node, _LedgerRow):
+class FundEntry(Historied, _LedgerRow):
     """台账资金记录."""
 
     entry_date: dt.date = strawberry.field(description="Date. 日期。")

@@ -59,8 +59,12 @@ class Loaders:
         limit: int,
         after: int | None = None,
         where: tuple[tuple[str, Any], ...] = (),
+        *,
+        before: int | None = None,
+        backward: bool = False,
     ) -> DataLoader[Any, Any]:
-        """Up to ``limit`` visible children per parent, by ascending primary key after ``after``.
+        """Up to ``limit`` visible children per parent between ``after`` and ``before`` (exclusive), by ascending
+        primary key — or, ``backward``, the last ones by descending primary key.
 
         ``parent_field`` is the child's FK column (``contract_id``); ``where`` adds equality filters.
         """
@@ -69,9 +73,14 @@ class Loaders:
             qs = scoped(self.principal, model).filter(**{f"{parent_field}__in": list(keys)}, **dict(where))
             if after is not None:
                 qs = qs.filter(pk__gt=after)
+            if before is not None:
+                qs = qs.filter(pk__lt=before)
             table = _quote(model._meta.db_table)
             pk = _quote(model._meta.db_pk_column)
-            window = f"ROW_NUMBER() OVER (PARTITION BY {table}.{_quote(parent_field)} ORDER BY {table}.{pk})"
+            direction = "DESC" if backward else "ASC"
+            window = (
+                f"ROW_NUMBER() OVER (PARTITION BY {table}.{_quote(parent_field)} ORDER BY {table}.{pk} {direction})"
+            )
             qs = qs.annotate(_rn=RawSQL(window))
             # Tortoise has no window functions: wrap its own parameterised SQL (private API, covered
             # by tests on both databases) so the page limit applies per parent in the database.
@@ -82,12 +91,12 @@ class Loaders:
             db = connections.get(model._meta.default_connection or "default")
             rows = await db.execute_query_dict(wrapped, list(params))
             grouped: dict[Any, list[Any]] = defaultdict(list)
-            for row in rows:
+            for row in sorted(rows, key=lambda r: r["_rn"]):
                 obj = model._init_from_db(**row)
                 grouped[row[parent_field]].append(obj)
             return [grouped.get(k, []) for k in keys]
 
-        return self._get(("child_page", model, parent_field, limit, after, where), load)
+        return self._get(("child_page", model, parent_field, limit, after, where, before, backward), load)
 
     def child_count(
         self, model: type[Model], parent_field: str, where: tuple[tuple[str, Any], ...] = ()

@@ -32,6 +32,7 @@ from tortoise.models import Model
 from tortoise.transactions import in_transaction
 
 from models.base import Owned
+from models.codes import code_filter
 from models.rules import Actor, Problem, RuleViolation
 from policies.enforcer import allowed
 from policies.principal import Principal
@@ -90,11 +91,13 @@ def may_in_district(principal: Principal, action: str, obj: str, district_code: 
 
 
 async def visible_row(principal: Principal, model: type[M], global_id: Any, type_name: str) -> M | None:
-    """The row behind a global ID if it exists and ``principal`` may read it (else ``None``: no leak)."""
+    """The row behind a global ID — or the human code of a type that has one (``models.codes``) — if it exists
+    and ``principal`` may read it (else ``None``: another tenant's code is as absent as an unknown one)."""
     try:
         pk = pk_of(global_id, type_name)
     except ClientError:
-        return None
+        where = code_filter(type_name, global_id)
+        return None if where is None else await scoped(principal, model).get_or_none(**where)
     if pk is None:
         return None
     return await scoped(principal, model).get_or_none(pk=pk)

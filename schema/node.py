@@ -1,4 +1,8 @@
-"""The ``Node`` interface every entity implements: global ``id`` and its change ``history``."""
+"""The ``Historied`` interface of every entity with a change history, and the change rows themselves.
+
+``Node`` (in ``schema.relay``) is only the global ``id``; ``Historied`` adds ``history`` and implements ``Node``,
+so a type can be fetched by ``node(id:)`` without having to offer a history (``ChangeEntry`` has none).
+"""
 
 from __future__ import annotations
 
@@ -13,15 +17,15 @@ from models.history import ChangeRecord
 from schema.base import load_children, model_type
 from schema.context import Info
 from schema.pagination import After, Connection, First
+from schema.relay import Node
 
 ChangeActionEnum = strawberry.enum(ChangeAction, name="ChangeAction", description="Kind of change. 变更类型。")
 
 
-@strawberry.interface(description="An object with a global ID and a change history (Relay). 可按全局ID查询的对象。")
-class Node:
-    """Relay ``Node``."""
+@strawberry.interface(description="An object with a change history: who changed it, when and how. 有变更记录的对象。")
+class Historied(Node):
+    """A ``Node`` with ``history``; implemented by every entity type backed by a recorded model."""
 
-    id: strawberry.ID = strawberry.field(description="Opaque global ID; pass it to `node(id:)`. 全局ID。")
     row: strawberry.Private[Any]
 
     @strawberry.field(
@@ -42,7 +46,9 @@ class Node:
 @model_type(ChangeRecord)
 @strawberry.type(description="One recorded change of an object. 变更记录。")
 class ChangeEntry(Node):
-    """A change-history row."""
+    """A change-history row (a ``Node``, without a history of its own)."""
+
+    row: strawberry.Private[Any]
 
     action: ChangeActionEnum = strawberry.field(description="create / update / transition / delete")  # type: ignore[valid-type]
     actor_name: str = strawberry.field(description="Who made the change (display name and username). 操作人。")

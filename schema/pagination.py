@@ -1,4 +1,9 @@
-"""Relay-style connections with ``first``/``after`` (at most 100), keyset cursors and ``totalCount``."""
+"""Relay-style connections with ``first``/``after`` (at most 100), keyset cursors and ``totalCount``.
+
+Lists that dashboards page backwards through also take ``last``/``before``: ``last`` alone is the last N items,
+read by reversing the order in SQL (``ORDER BY pk DESC LIMIT N+1``) and reversing the page, never by loading the
+whole list; ``first`` and ``last`` together are refused (``INVALID_ARGUMENT``).
+"""
 
 from __future__ import annotations
 
@@ -21,17 +26,31 @@ DEFAULT_PAGE = 20
 FIRST_DESCRIPTION = f"How many to return, 1 to {MAX_PAGE} (default {DEFAULT_PAGE}). 每页条数，最多{MAX_PAGE}。"
 AFTER_DESCRIPTION = "Return the items after this cursor (`pageInfo.endCursor` of the previous page). 游标。"
 
+LAST_DESCRIPTION = (
+    f"How many to return from the end (or from just before `before`), 1 to {MAX_PAGE}, in the list's own order; "
+    "not together with `first`. 从末尾取的条数。"
+)
+BEFORE_DESCRIPTION = "Return the items before this cursor (`pageInfo.startCursor` of the next page). 向前翻页游标。"
+
 First = Annotated[int | None, strawberry.argument(description=FIRST_DESCRIPTION)]
 After = Annotated[str | None, strawberry.argument(description=AFTER_DESCRIPTION)]
+Last = Annotated[int | None, strawberry.argument(description=LAST_DESCRIPTION)]
+Before = Annotated[str | None, strawberry.argument(description=BEFORE_DESCRIPTION)]
 
 
 @strawberry.type(description="Where a page stands in the whole list. 分页信息。")
 class PageInfo:
     """Relay page info."""
 
-    has_next_page: bool = strawberry.field(description="True when more items follow this page.")
-    has_previous_page: bool = strawberry.field(description="True when this page was asked for with `after`.")
-    start_cursor: str | None = strawberry.field(description="Cursor of the first item of this page.")
+    has_next_page: bool = strawberry.field(
+        description="True when more items follow this page (with `last`: when it was asked for with `before`)."
+    )
+    has_previous_page: bool = strawberry.field(
+        description="True when items precede this page (with `first`: when it was asked for with `after`)."
+    )
+    start_cursor: str | None = strawberry.field(
+        description="Cursor of the first item of this page; pass it as `before` to page backwards."
+    )
     end_cursor: str | None = strawberry.field(description="Cursor of the last item; pass it as `after`.")
 
 
@@ -119,6 +138,17 @@ def check_first(first: int | None) -> int:
     return first
 
 
+def check_window(first: int | None, last: int | None) -> tuple[int, bool]:
+    """The page size and whether the page is read backwards (``last``); ``first`` and ``last`` are exclusive."""
+    if first is not None and last is not None:
+        raise InvalidArgument("first 与 last 不能同时使用：向后翻页用 first/after，向前翻页用 last/before。")
+    if last is None:
+        return check_first(first), False
+    if last < 1 or last > MAX_PAGE:
+        raise InvalidArgument(f"last 必须在 1 到 {MAX_PAGE} 之间，当前为 {last}。")
+    return last, True
+
+
 def build_connection(
     rows: Sequence[Any], first: int, after: object, convert: Callable[[Any], T], count: Callable[[], Awaitable[int]]
 ) -> Connection[T]:
@@ -138,11 +168,56 @@ def build_connection(
 
 
 async def paginate(
-    queryset: QuerySet[Any], first: int | None, after: str | None, convert: Callable[[Any], T]
+    queryset: QuerySet[Any],
+    first: int | None,
+    after: str | None,
+    convert: Callable[[Any], T],
+    *,
+    last: int | None = None,
+    before: str | None = None,
 ) -> Connection[T]:
-    """One page of ``queryset`` in primary-key order (keyset: ``pk > after``)."""
-    limit = check_first(first)
-    after_pk = decode_cursor(after, queryset.model)
-    page_qs = queryset if after_pk is None else queryset.filter(pk__gt=after_pk)
-    rows = await page_qs.order_by(queryset.model._meta.pk_attr).limit(limit + 1)
-    return build_connection(rows, limit, after_pk, convert, queryset.count)
+    """One page of ``queryset`` in primary-key order (keyset: ``after < pk < before``).
+
+    Forwards (``first``): the first N after ``after``. Backwards (``last``): the last N before ``before`` (or of the
+    whole list), fetched newest first with one extra row to tell ``hasPreviousPage``, then put back in order.
+    ``totalCount`` is always the whole list's.
+    """
+    limit, backward = check_window(first, last)
+    model = queryset.model
+    after_pk = decode_cursor(after, model)
+    before_pk = decode_cursor(before, model)
+    page_qs = queryset
+    if after_pk is not None:
+        page_qs = page_qs.filter(pk__gt=after_pk)
+    if before_pk is not None:
+        page_qs = page_qs.filter(pk__lt=before_pk)
+    pk = model._meta.pk_attr
+    rows = await page_qs.order_by(f"-{pk}" if backward else pk).limit(limit + 1)
+    return build_window(rows, limit, backward, after_pk, before_pk, convert, queryset.count)
+
+
+def build_window(
+    rows: Sequence[Any],
+    limit: int,
+    backward: bool,
+    after: object,
+    before: object,
+    convert: Callable[[Any], T],
+    count: Callable[[], Awaitable[int]],
+) -> Connection[T]:
+    """A connection from ``limit + 1`` fetched rows: in list order when forwards, newest first when backwards
+    (then the extra row tells ``hasPreviousPage`` and the page is put back in list order)."""
+    if not backward:
+        return build_connection(rows, limit, after, convert, count)
+    page = list(reversed(rows[:limit]))
+    edges = [Edge(cursor=encode_cursor(row.pk), node=convert(row)) for row in page]
+    return Connection(
+        edges=edges,
+        page_info=PageInfo(
+            has_next_page=before is not None,
+            has_previous_page=len(rows) > limit,
+            start_cursor=edges[0].cursor if edges else None,
+            end_cursor=edges[-1].cursor if edges else None,
+        ),
+        count_fn=count,
+    )

@@ -14,6 +14,7 @@ from models import CatalogueItem as CatalogueItemRow
 from models import District as DistrictRow
 from models import PlanLine as PlanLineRow
 from models import PurchasePlan as PlanRow
+from models.codes import plan_code
 from models.plans import FundingStatus, planned_of
 from policies.scope import scoped
 from schema import enums
@@ -21,7 +22,7 @@ from schema.base import load_children, load_one, model_type
 from schema.catalogue import CatalogueItem
 from schema.context import Info
 from schema.geography import District
-from schema.node import Node
+from schema.node import Historied
 from schema.pagination import After, Connection, First
 
 
@@ -60,7 +61,7 @@ def _planned_totals(info: Info) -> DataLoader[int, Decimal]:
 
 @model_type(PlanRow)
 @strawberry.type(description="A district's annual purchase plan (年度购买社会救助服务项目预算计划, Art. 9(1)).")
-class PurchasePlan(Node):
+class PurchasePlan(Historied):
     """年度购买计划."""
 
     year: int = strawberry.field(description="Budget year. 年度。")
@@ -73,6 +74,14 @@ class PurchasePlan(Node):
     submitted_at: dt.datetime | None = strawberry.field(description="When submitted to finance. 报送时间。")
     decided_at: dt.datetime | None = strawberry.field(description="When finance approved or returned it.")
     finance_comment: str = strawberry.field(description="Finance's comment on return or approval. 财政意见。")
+
+    @strawberry.field(
+        description="Plan code `JH-<district>-<year>` (e.g. JH-321202-2024; a district has one plan a year): "
+        "accepted by `purchasePlan(code:)` and wherever a plan's global ID is. 计划编号。"
+    )
+    def code(self) -> str:
+        """Derived from district and year."""
+        return plan_code(self.row.district_id, self.row.year)
 
     @strawberry.field(description="The purchasing district. 购买主体。")
     async def district(self, info: Info) -> District | None:
@@ -101,7 +110,7 @@ class PurchasePlan(Node):
 
 @model_type(PlanLineRow)
 @strawberry.type(description="One catalogue item bought in a plan (rule 2). 计划明细。")
-class PlanLine(Node):
+class PlanLine(Historied):
     """Plan line."""
 
     content: str = strawberry.field(description="Service content. 服务内容。")

@@ -19,17 +19,21 @@ from schema.base import from_row, load_children, load_one, model_type
 from schema.context import Info
 from schema.contractors import Contractor
 from schema.geography import District
-from schema.node import Node
+from schema.node import Historied
 from schema.pagination import After, Connection, First
 from schema.plans import PlanLine, PurchasePlan
 
 
 @model_type(ProjectRow)
 @strawberry.type(description="A procurement project (采购项目) made from approved plan lines. Public once published.")
-class ProcurementProject(Node):
+class ProcurementProject(Historied):
     """采购项目."""
 
-    code: str = strawberry.field(description="Project number. 项目编号。")
+    code: str = strawberry.field(
+        description="Project number, `CG-<district>-<year>-<nnn>` when generated (e.g. CG-321203-2026-001; "
+        "<year> is the plan's budget year): accepted by `procurementProject(code:)` and wherever a project's "
+        "global ID is. 项目编号。"
+    )
     title: str = strawberry.field(description="Title. 项目名称。")
     budget: Decimal = strawberry.field(description="Budget in yuan. 预算金额（元）。")
     content: str = strawberry.field(description="Main content. 主要内容。")
@@ -68,7 +72,7 @@ class ProcurementProject(Node):
 
 @model_type(LotRow)
 @strawberry.type(description="A lot (分包) of a procurement project (Art. 5). 分包。")
-class ProcurementLot(Node):
+class ProcurementLot(Historied):
     """分包."""
 
     number: int = strawberry.field(description="Lot number, from 1. 包号。")

@@ -41,7 +41,7 @@ from schema.context import Info
 from schema.errors import InvalidArgument
 from schema.filters import date_range, district_code, pk_of, valid_credit_code, year_span
 from schema.node import ChangeActionEnum
-from schema.pagination import After, Connection, First, encode_cursor, paginate
+from schema.pagination import After, Before, Connection, First, Last, encode_cursor, paginate
 from schema.relay import encode_id
 
 DistrictArg = Annotated[
@@ -601,9 +601,11 @@ class PublicView:
         "a record became public are listed once it is. Keep the last `endCursor` and ask again with it; re-read "
         "with a little overlap, since a late commit can land below a cursor already given. 公开信息变更。"
     )
-    async def changes(self, first: First = 20, after: After = None) -> Connection[PublicChange]:
+    async def changes(
+        self, first: First = None, after: After = None, last: Last = None, before: Before = None
+    ) -> Connection[PublicChange]:
         """Public change feed (semantics in models/public.py)."""
-        return await paginate(public_changes(public_rows), first, after, PublicChange.of)
+        return await paginate(public_changes(public_rows), first, after, PublicChange.of, last=last, before=before)
 
     @strawberry.field(
         description="Cursor of the newest public change now: start following `changes(after:)` from here after "

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Annotated
+from collections.abc import Awaitable, Callable
+from typing import Annotated, Any, TypeVar
 
 import strawberry
+from tortoise.models import Model
 from tortoise.queryset import QuerySet
 
+from models import ApiKey as ApiKeyRow
 from models import Beneficiary as BeneficiaryRow
 from models import CatalogueItem as CatalogueItemRow
 from models import Contract as ContractRow
@@ -18,13 +21,15 @@ from models import ProcurementProject as ProjectRow
 from models import PurchasePlan as PlanRow
 from models import ServiceEntry as ServiceEntryRow
 from models import Township as TownshipRow
+from models import User as UserRow
+from models.codes import code_filter
 from models.contracts import disclosure_overdue
 from models.timeutil import today
 from policies.scope import scoped
 from schema import enums
-from schema.account_mutations import AccountQuery
+from schema.account_mutations import AccountQuery, account_node, api_key_node
 from schema.auth import Me
-from schema.base import REGISTRY, converter, from_row
+from schema.base import REGISTRY, converter, from_row, load_one
 from schema.catalogue import CatalogueItem
 from schema.context import Info
 from schema.contractors import Contractor
@@ -47,14 +52,15 @@ from schema.filters import (
 from schema.finance import FinanceQuery
 from schema.geography import District, Township
 from schema.ledgers import Beneficiary, FundEntry, LedgerQuery, ServiceEntry
-from schema.node import Node
-from schema.pagination import After, Connection, First, paginate, parse_pk
+from schema.pagination import After, Before, Connection, First, Last, paginate, parse_pk
 from schema.plans import PurchasePlan
 from schema.procurement import ProcurementProject
 from schema.public import PublicQuery
-from schema.relay import decode_id
+from schema.relay import Node, decode_id
 from schema.staffing import StaffingQuery, township_code
 from schema.training import TrainingQuery
+
+T = TypeVar("T")
 
 DistrictArg = Annotated[str | None, strawberry.argument(description="District code, e.g. 321202. 区代码。")]
 
@@ -70,6 +76,48 @@ async def _by_overdue(qs: QuerySet[ContractRow], *, want: bool) -> QuerySet[Cont
     return qs.filter(id__in=late) if want else qs.exclude(id__in=late)
 
 
+#: Most IDs ``nodes(ids:)`` takes at once.
+MAX_NODES = 100
+
+#: Node types whose visibility is not ``policies.scope.scoped`` (accounts and keys: who administers them).
+SPECIAL_NODES: dict[str, tuple[type[Model], Callable[[Info, Any], Awaitable[Any]]]] = {
+    "Account": (UserRow, account_node),
+    "ApiKey": (ApiKeyRow, api_key_node),
+}
+
+
+async def resolve_node(info: Info, global_id: strawberry.ID) -> Node | None:
+    """The object behind a global ID if the caller may see it (``INVALID_ID`` when malformed)."""
+    type_name, raw = decode_id(str(global_id))
+    special = SPECIAL_NODES.get(type_name)
+    if special is not None:
+        model, lookup = special
+        key = parse_pk(model, raw)
+        return None if key is None else await lookup(info, key)
+    entry = REGISTRY.get(type_name)
+    if entry is None:
+        return None
+    cls, model = entry
+    key = parse_pk(model, raw)
+    if key is None:
+        return None
+    row = await info.context.loaders.by_id(model).load(key)
+    return None if row is None else from_row(cls, row)
+
+
+async def _one(
+    info: Info, cls: type[T], model: type[Model], id: strawberry.ID | None, code: str | None, code_arg: str
+) -> T | None:
+    """One object of ``cls`` by global ID or human code (``models.codes``), within the caller's scope."""
+    if (id is None) == (code is None):
+        raise InvalidArgument(f"请提供 id 或 {code_arg} 之一。")
+    if id is not None:
+        return await load_one(info, cls, model, pk_of(id, cls.__name__))
+    where = code_filter(cls.__name__, code or "")
+    row = None if where is None else await scoped(info.context.principal, model).get_or_none(**where)
+    return None if row is None else from_row(cls, row)
+
+
 @strawberry.type(description="Read access to everything the caller may see. 查询。")
 class Query(StaffingQuery, TrainingQuery, PublicQuery, DashboardQuery, FinanceQuery, AccountQuery, LedgerQuery):
     """Root query."""
@@ -79,16 +127,89 @@ class Query(StaffingQuery, TrainingQuery, PublicQuery, DashboardQuery, FinanceQu
         self, info: Info, id: Annotated[strawberry.ID, strawberry.argument(description="A global ID. 全局ID。")]
     ) -> Node | None:
         """Relay node lookup, through the same scope as every list."""
-        type_name, pk = decode_id(str(id))
-        entry = REGISTRY.get(type_name)
-        if entry is None:
-            return None
-        cls, model = entry
-        key = parse_pk(model, pk)
-        if key is None:
-            return None
-        row = await info.context.loaders.by_id(model).load(key)
-        return None if row is None else from_row(cls, row)
+        return await resolve_node(info, id)
+
+    @strawberry.field(
+        description=f"Several objects by global ID (at most {MAX_NODES}), in the order asked: each through the same "
+        "scope as `node(id:)`; null in its position when it does not exist or you may not see it (a malformed ID "
+        "is also an INVALID_ID error with that position in its path). 按全局ID批量查询。"
+    )
+    async def nodes(
+        self,
+        info: Info,
+        ids: Annotated[
+            list[strawberry.ID], strawberry.argument(description=f"Global IDs, at most {MAX_NODES}. 全局ID列表。")
+        ],
+    ) -> list[Node | None]:
+        """Relay ``nodes``: one awaitable per position, so one bad ID nulls only its own position."""
+        if len(ids) > MAX_NODES:
+            raise InvalidArgument(f"ids 最多{MAX_NODES}个，当前为{len(ids)}个。")
+        return [resolve_node(info, global_id) for global_id in ids]  # type: ignore[return-value]
+
+    @strawberry.field(
+        description="One contract in your scope by global ID or contract number (`TZ-<district>-<year>-<nnn>`, "
+        "e.g. TZ-321202-2024-001); null when there is none or you may not see it. Give exactly one. 合同。"
+    )
+    async def contract(
+        self,
+        info: Info,
+        id: Annotated[strawberry.ID | None, strawberry.argument(description="Global ID. 全局ID。")] = None,
+        code: Annotated[
+            str | None, strawberry.argument(description="Contract number, at most 40 characters. 合同编号。")
+        ] = None,
+    ) -> Contract | None:
+        """A contract by ID or number."""
+        return await _one(info, Contract, ContractRow, id, code, "code")
+
+    @strawberry.field(
+        description="One procurement project in your scope by global ID or project number "
+        "(`CG-<district>-<year>-<nnn>`, e.g. CG-321203-2026-001); null when there is none or you may not see it. "
+        "Give exactly one. 采购项目。"
+    )
+    async def procurement_project(
+        self,
+        info: Info,
+        id: Annotated[strawberry.ID | None, strawberry.argument(description="Global ID. 全局ID。")] = None,
+        code: Annotated[
+            str | None, strawberry.argument(description="Project number, at most 40 characters. 项目编号。")
+        ] = None,
+    ) -> ProcurementProject | None:
+        """A project by ID or number."""
+        return await _one(info, ProcurementProject, ProjectRow, id, code, "code")
+
+    @strawberry.field(
+        description="One purchase plan in your scope by global ID or plan code (`JH-<district>-<year>`, e.g. "
+        "JH-321202-2024: a district has one plan a year); null when there is none or you may not see it. Give "
+        "exactly one. 年度购买计划。"
+    )
+    async def purchase_plan(
+        self,
+        info: Info,
+        id: Annotated[strawberry.ID | None, strawberry.argument(description="Global ID. 全局ID。")] = None,
+        code: Annotated[
+            str | None, strawberry.argument(description="Plan code, JH-<district>-<year>. 计划编号。")
+        ] = None,
+    ) -> PurchasePlan | None:
+        """A plan by ID or code."""
+        return await _one(info, PurchasePlan, PlanRow, id, code, "code")
+
+    @strawberry.field(
+        description="One contractor you may see by global ID or unified social credit code (18 characters, check "
+        "character verified per GB 32100-2015); null when there is none or you may not see it. Give exactly one. "
+        "承接主体。"
+    )
+    async def contractor(
+        self,
+        info: Info,
+        id: Annotated[strawberry.ID | None, strawberry.argument(description="Global ID. 全局ID。")] = None,
+        credit_code: Annotated[
+            str | None, strawberry.argument(description="Unified social credit code. 统一社会信用代码。")
+        ] = None,
+    ) -> Contractor | None:
+        """A contractor by ID or credit code."""
+        if credit_code is not None:
+            credit_code = valid_credit_code(credit_code)
+        return await _one(info, Contractor, ContractorRow, id, credit_code, "creditCode")
 
     @strawberry.field(description="Who is calling; null when not signed in. 当前用户。")
     def me(self, info: Info) -> Me | None:
@@ -198,8 +319,10 @@ class Query(StaffingQuery, TrainingQuery, PublicQuery, DashboardQuery, FinanceQu
     async def contracts(
         self,
         info: Info,
-        first: First = 20,
+        first: First = None,
         after: After = None,
+        last: Last = None,
+        before: Before = None,
         filter: Annotated[
             ContractFilter | None, strawberry.argument(description="Conditions, combined with AND. 筛选条件。")
         ] = None,
@@ -223,7 +346,7 @@ class Query(StaffingQuery, TrainingQuery, PublicQuery, DashboardQuery, FinanceQu
                 qs = qs.filter(service_start__gte=year_start, service_start__lte=year_end)
             if filter.overdue is not None:
                 qs = await _by_overdue(qs, want=filter.overdue)
-        return await paginate(qs, first, after, converter(Contract))
+        return await paginate(qs, first, after, converter(Contract), last=last, before=before)
 
     @strawberry.field(
         description="Beneficiaries in your scope (masked per your role; contractors see only those they served). "
@@ -258,8 +381,10 @@ class Query(StaffingQuery, TrainingQuery, PublicQuery, DashboardQuery, FinanceQu
     async def service_entries(
         self,
         info: Info,
-        first: First = 20,
+        first: First = None,
         after: After = None,
+        last: Last = None,
+        before: Before = None,
         filter: Annotated[
             ServiceEntryFilter | None, strawberry.argument(description="Conditions, combined with AND. 筛选条件。")
         ] = None,
@@ -279,14 +404,16 @@ class Query(StaffingQuery, TrainingQuery, PublicQuery, DashboardQuery, FinanceQu
             if filter.assistance_category is not None:
                 qs = qs.filter(assistance_category=filter.assistance_category)
             qs = qs.filter(**date_range("service_date", filter.date_from, filter.date_to))
-        return await paginate(qs, first, after, converter(ServiceEntry))
+        return await paginate(qs, first, after, converter(ServiceEntry), last=last, before=before)
 
     @strawberry.field(description="Ledger fund entries in your scope, oldest first. 台账资金记录。")
     async def fund_entries(
         self,
         info: Info,
-        first: First = 20,
+        first: First = None,
         after: After = None,
+        last: Last = None,
+        before: Before = None,
         district: DistrictArg = None,
         contract: Annotated[strawberry.ID | None, strawberry.argument(description="Contract global ID.")] = None,
         date_from: Annotated[dt.date | None, strawberry.argument(description="On or after. 起始日期。")] = None,
@@ -297,4 +424,4 @@ class Query(StaffingQuery, TrainingQuery, PublicQuery, DashboardQuery, FinanceQu
         if contract is not None:
             qs = qs.filter(contract_id=pk_of(contract, "Contract"))
         qs = qs.filter(**date_range("entry_date", date_from, date_to))
-        return await paginate(qs, first, after, converter(FundEntry))
+        return await paginate(qs, first, after, converter(FundEntry), last=last, before=before)

@@ -40,7 +40,7 @@ from schema.errors import InvalidArgument
 from schema.filters import check_year, district_code
 from schema.geography import Community, District, Township
 from schema.mutation_support import may_in_district
-from schema.node import Node
+from schema.node import Historied
 from schema.pagination import (
     After,
     Connection,
@@ -92,7 +92,7 @@ def may_read_staffing(principal: Principal, district: str) -> bool:
     description="A township civil-affairs management/service staff member (乡镇（街道）民政工作人员, Art. 16): "
     "own staff, or personnel dispatched by a contractor under a contract (派遣人员)."
 )
-class StaffMember(Node):
+class StaffMember(Historied):
     """乡镇（街道）民政工作管理服务人员."""
 
     name: str = strawberry.field(description="Name. 姓名。")
@@ -171,7 +171,7 @@ class StaffMember(Node):
     description="A social-assistance coordinator of a village or community (社会救助协理员, Art. 17): full-time, "
     "or a village/residents' committee member serving concurrently."
 )
-class Coordinator(Node):
+class Coordinator(Historied):
     """社会救助协理员."""
 
     name: str = strawberry.field(description="Name. 姓名。")
@@ -198,7 +198,7 @@ class Coordinator(Node):
 
 @model_type(AssociationRow)
 @strawberry.type(description="A social-assistance mutual-aid association (社会救助互助会) of a village or community.")
-class MutualAidAssociation(Node):
+class MutualAidAssociation(Historied):
     """社会救助互助会."""
 
     name: str = strawberry.field(description="Name. 名称。")
@@ -237,7 +237,7 @@ class MutualAidAssociation(Node):
 @strawberry.type(
     description="A registered member of a mutual-aid association (e.g. 老干部、老教师、老党员). 互助会会员。"
 )
-class AssociationMember(Node):
+class AssociationMember(Historied):
     """互助会会员."""
 
     name: str = strawberry.field(description="Name. 姓名。")
@@ -256,7 +256,7 @@ class AssociationMember(Node):
     description="A township's one-window acceptance point (“一门受理、协同办理”窗口, Art. 15): where it is, the "
     "first-responsible officer (首问负责) and the promised processing time (限时办理)."
 )
-class AcceptanceWindow(Node):
+class AcceptanceWindow(Historied):
     """一门受理窗口."""
 
     location: str = strawberry.field(description="Where the window is (政务大厅/综合服务窗口). 窗口位置。")
@@ -280,7 +280,7 @@ class AcceptanceWindow(Node):
 
 @model_type(SubsidyRow)
 @strawberry.type(description="A subsidy a district pays a mutual-aid association by its workload. 互助会补贴。")
-class MutualAidSubsidy(Node):
+class MutualAidSubsidy(Historied):
     """互助会补贴."""
 
     year: int = strawberry.field(description="Year the subsidy is for. 年度。")

@@ -18,7 +18,7 @@ from schema.base import converter, load_children, load_one, model_type
 from schema.context import Info
 from schema.filters import check_year, district_code
 from schema.geography import District
-from schema.node import Node
+from schema.node import Historied
 from schema.pagination import After, Connection, First, paginate
 from schema.staffing import DistrictArg, StaffMember, YearArg
 
@@ -28,7 +28,7 @@ from schema.staffing import DistrictArg, StaffMember, YearArg
     description="A training session for grassroots social-assistance staff (培训, Art. 19), organised by the city "
     "or a district."
 )
-class TrainingSession(Node):
+class TrainingSession(Historied):
     """培训."""
 
     level: enums.OrganiserLevel = strawberry.field(description="City- or district-level. 组织层级（市级/区级）。")
@@ -53,7 +53,7 @@ class TrainingSession(Node):
 
 @model_type(AttendanceRow)
 @strawberry.type(description="One person's attendance at a training session. 参训记录。")
-class TrainingAttendance(Node):
+class TrainingAttendance(Historied):
     """参训记录."""
 
     attendee_name: str = strawberry.field(description="Name of the attendee. 参训人姓名。")

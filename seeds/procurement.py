@@ -12,6 +12,7 @@ import datetime as dt
 from dataclasses import dataclass
 from decimal import Decimal
 
+from models.codes import project_code
 from models.contractors import Contractor
 from models.enums import AwardCriteria, ContractStatus, LotStatus, ProcurementMethod, ProcurementStatus
 from models.geography import Township
@@ -219,9 +220,13 @@ async def load_procurement(
             if spec.method == M.INVITED_TENDER:
                 winner = spec.lots[0].contractor or "xinyuan"
                 suppliers = [BY_SLUG[s].name for s in dict.fromkeys([winner, "xinyuan", "zhongshan", "mingde"])][:3]
+            number = project_code(code, year, index + 1)
+            legacy = f"{code}-{year}-CG{index + 1:02d}"  # the demo set's numbers before they followed the generator
+            if not await ProcurementProject.exists(code=number):
+                await ProcurementProject.filter(code=legacy).update(code=number)
             project, created = await ensure(
                 ProcurementProject,
-                {"code": f"{code}-{year}-CG{index + 1:02d}"},
+                {"code": number},
                 {
                     "district_id": code,
                     "plan": plan,

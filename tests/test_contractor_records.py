@@ -60,7 +60,7 @@ query($id: ID!) {{ node(id: $id) {{ ... on Contractor {{
 }} }} }}
 """
 HISTORY = """
-query($id: ID!) { node(id: $id) { ... on Node { history(first: 20) { edges { node {
+query($id: ID!) { node(id: $id) { ... on Historied { history(first: 20) { edges { node {
   action actorName before after note
 } } } } } }
 """

@@ -40,7 +40,7 @@ METHOD_NAMES = {
 }
 
 #: The demo data's projects (other tests add projects of later years, some built row by row, during the session).
-DEMO_PROJECT = re.compile(r"^\d{6}-202[4-6]-CG\d{2}$")
+DEMO_PROJECT = re.compile(r"^CG-\d{6}-202[4-6]-\d{3}$")
 CITY_LISTS = {
     "procurementProjects": "code status method",
     "contracts": """code status publishedOn amount project { code }

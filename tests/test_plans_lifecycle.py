@@ -72,7 +72,7 @@ mutation($plan: ID!, $comment: String!) {{
 """
 NODE = f"query($id: ID!) {{ node(id: $id) {{ ... on PurchasePlan {{ {PLAN_FIELDS} }} }} }}"
 HISTORY = """
-query($id: ID!) { node(id: $id) { ... on Node { history(first: 50) { totalCount edges { node {
+query($id: ID!) { node(id: $id) { ... on Historied { history(first: 50) { totalCount edges { node {
   action actorName note before after entityType
 } } } } } }
 """

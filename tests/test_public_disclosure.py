@@ -30,7 +30,7 @@ ACCEPTANCE_FIELDS = """id acceptedOn result score grade publishedOn contract { c
   district { code }"""
 
 #: The demo data's own codes (other tests add projects and contracts of later years during the session).
-DEMO_PROJECT = re.compile(r"^\d{6}-202[4-6]-CG\d{2}$")
+DEMO_PROJECT = re.compile(r"^CG-\d{6}-202[4-6]-\d{3}$")
 DEMO_CONTRACT = re.compile(r"^TZ-\d{6}-202[4-6]-\d{3}$")
 
 PUBLIC_LISTS = {
@@ -225,7 +225,7 @@ async def test_filters_and_paging(api: Api, public_view: dict) -> None:
     expected = {n["code"] for n in public_view["procurementNotices"] if n["district"]["code"] == "321202"}
     assert _codes(hailing) == expected
     by_year = (await api.data(query, {"y": 2025, "first": 100}))["public"]["procurementNotices"]["nodes"]
-    demo_2025 = {n["code"] for n in public_view["procurementNotices"] if re.match(r"^\d{6}-2025-", n["code"])}
+    demo_2025 = {n["code"] for n in public_view["procurementNotices"] if re.match(r"^CG-\d{6}-2025-", n["code"])}
     assert demo_2025
     assert {c for c in _codes(by_year) if DEMO_PROJECT.match(c)} == demo_2025
     span = {"from": "2026-01-01", "to": "2026-12-31", "first": 100}

@@ -25,7 +25,7 @@ HISTORY = """
 query History($id: ID!) {
   node(id: $id) {
     id
-    history(first: 20) { totalCount nodes { id action actorName before after entityType } }
+    ... on Historied { history(first: 20) { totalCount nodes { id action actorName before after entityType } } }
   }
 }
 """
