@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import os
 import sys
 from pathlib import Path
 
@@ -55,10 +56,17 @@ def export_schema(path: Path | None) -> str:
     return sdl
 
 
-def serve(settings: Settings, workers: int) -> None:
-    """Run uvicorn (the app reads the same environment)."""
-    import uvicorn
+def forwarded_allow_ips(settings: Settings) -> str:
+    """The reverse proxies whose ``X-Forwarded-For``/``-Proto`` are believed (comma-separated; ``""``: nobody's).
+    The one place this is decided, for both ``serve`` and ``dev``: as before, uvicorn's default (the
+    ``FORWARDED_ALLOW_IPS`` variable, else the local host only)."""
+    del settings  # not configurable in Settings yet
+    return os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1")
 
+
+def serve(settings: Settings, workers: int, *, production_server: bool = True) -> None:
+    """Serve the app (which reads the same environment): gunicorn with ``workers`` uvicorn workers on uvloop +
+    httptools (``api.serving``), or, for ``jiuzhu dev`` (``production_server=False``), one uvicorn process."""
     from api.observability import configure_logging
 
     where = f"http://{settings.host}:{settings.port}/graphql"
@@ -67,12 +75,23 @@ def serve(settings: Settings, workers: int) -> None:
     else:
         print(f"jiuzhu ready. GraphiQL: {where}  (demo accounts: seeds/demo_accounts.csv)", flush=True)
     configure_logging()
+    trusted = forwarded_allow_ips(settings)
+    if production_server:
+        from api.serving import gunicorn_options, run_gunicorn
+
+        run_gunicorn(gunicorn_options(settings, workers, forwarded_allow_ips=trusted))
+        return
+    import uvicorn
+
     uvicorn.run(
         "api.main:app",
         host=settings.host,
         port=settings.port,
         workers=workers,
+        loop="auto",  # uvloop and httptools when installed (they are, except on Windows)
+        http="auto",
         proxy_headers=True,
+        forwarded_allow_ips=trusted,
         log_config=None,
         timeout_graceful_shutdown=30,
     )
@@ -122,7 +141,7 @@ def main(argv: list[str] | None = None) -> int:
     elif args.command == "dev":
         asyncio.run(migrate_database(settings.database_url))
         asyncio.run(seed_database(settings.database_url, demo=True))
-        serve(settings, workers=1)
+        serve(settings, workers=1, production_server=False)
     elif args.command == "serve":
         if not args.no_migrate:
             asyncio.run(migrate_database(settings.database_url))
