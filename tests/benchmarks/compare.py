@@ -16,7 +16,8 @@
    case once per round, so background load hits all alike), after a warm-up.
 4. Per round it prints req/s, p50/p95 latency, server CPU ms per request (utime+stime from ``/proc/<pid>/stat`` of
    the server's master and workers), PostgreSQL CPU ms per request (the same, over the backends connected to the
-   bench database), then a summary: medians over rounds, SQL statements per request and the ratio to the floor.
+   bench database), each worker's share of the CPU (how evenly connections were spread), then a summary: medians
+   over rounds, SQL statements per request and the ratio to the floor.
 
 SQL statements per request are counted in-process (the same app over ASGI, ``tests.helpers.count_sql``: what
 Tortoise sends; asyncpg's pool adds one reset statement per connection release on top). pg_stat_statements would
@@ -109,6 +110,7 @@ class Result:
     latencies_ms: list[float]
     server_cpu_ms: float
     pg_cpu_ms: float
+    worker_split: str  # each worker's share of the workers' CPU, %: how evenly connections were spread
 
     @property
     def rps(self) -> float:
@@ -145,6 +147,13 @@ def cpu_ms(pids: list[int]) -> dict[int, float]:
 def spent(before: dict[int, float], after: dict[int, float]) -> float:
     """CPU ms spent between two samples (processes that started in between count from zero)."""
     return sum(value - before.get(pid, 0.0) for pid, value in after.items())
+
+
+def split(before: dict[int, float], after: dict[int, float], master: int) -> str:
+    """Each worker's share of the workers' CPU between two samples, e.g. ``52/48``."""
+    used = [after[pid] - before.get(pid, 0.0) for pid in sorted(after) if pid != master]
+    total = sum(used)
+    return "/".join(f"{100 * u / total:.0f}" for u in used) if total > 0 and len(used) > 1 else "-"
 
 
 def scale_of() -> float:
@@ -281,7 +290,15 @@ async def phase(
     requests, errors, elapsed, latencies = await load(target.port, request, connections, seconds)
     server_after = cpu_ms(target.pids())
     pg_after = cpu_ms(await pg_backends(monitor, database))
-    return Result(requests, errors, elapsed, latencies, spent(server_before, server_after), spent(pg_before, pg_after))
+    return Result(
+        requests,
+        errors,
+        elapsed,
+        latencies,
+        spent(server_before, server_after),
+        spent(pg_before, pg_after),
+        split(server_before, server_after, target.process.pid),
+    )
 
 
 async def sql_per_request(url: str, cases: list[Case]) -> dict[str, int]:
@@ -394,7 +411,7 @@ async def run(args: argparse.Namespace) -> None:
                         await load(target.port, request_bytes(case, target.port, target.tokens.get(case.user)), 8, 1)
             header = (
                 f"{'round':>5} {'case':4} {'c':>2} {'target':10} {'req/s':>8} {'p50 ms':>8} {'p95 ms':>8} "
-                f"{'CPU ms/req':>10} {'PG ms/req':>9} {'errors':>6}"
+                f"{'CPU ms/req':>10} {'PG ms/req':>9} {'errors':>6} {'worker CPU %':>12}"
             )
             print(header)
             for rnd in range(1, args.rounds + 1):
@@ -408,7 +425,7 @@ async def run(args: argparse.Namespace) -> None:
                             print(
                                 f"{rnd:>5} {case.name:4} {connections:>2} {target.name:10} {result.rps:8.1f} "
                                 f"{result.pct(0.5):8.1f} {result.pct(0.95):8.1f} {result.cpu_per_request:10.2f} "
-                                f"{result.pg_per_request:9.2f} {result.errors:>6}",
+                                f"{result.pg_per_request:9.2f} {result.errors:>6} {result.worker_split:>12}",
                                 flush=True,
                             )
         finally:
