@@ -4,7 +4,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test test-postgres lint schema bench
+.PHONY: run test test-postgres lint schema bench bench-compare
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -35,3 +35,9 @@ schema: $(STAMP)
 ## bench: benchmarks (on demand; they print figures)
 bench: $(STAMP)
 	$(BIN)/python -m pytest tests/benchmarks -s -p no:cacheprovider -o addopts=""
+
+## bench-compare: jiuzhu (jiuzhu serve, 2 workers) against a one-SQL floor on the large PostgreSQL set: req/s,
+## p50/p95, server and PostgreSQL CPU per request, SQL per request (JIUZHU_BENCH_SCALE=0.1 for a quick run;
+## BENCH_ARGS="--baseline --rounds 5 --seconds 10" adds the old uvicorn/h11 serving, more and longer rounds)
+bench-compare: $(STAMP)
+	$(BIN)/python -m tests.benchmarks.compare $(BENCH_ARGS)

@@ -85,10 +85,16 @@ def package_version() -> str:
         return "unknown"
 
 
-def serve(settings: Settings, workers: int) -> None:
-    """Run uvicorn (the app reads the same environment); every process logs JSON lines (``log_config``)."""
-    import uvicorn
+def forwarded_allow_ips(settings: Settings) -> str:
+    """The reverse proxies whose ``X-Forwarded-For``/``-Proto`` are believed (comma-separated; ``""``: nobody's),
+    from ``JIUZHU_TRUSTED_PROXIES``: the one place this is decided, for both ``serve`` and ``dev``."""
+    return ",".join(settings.trusted_proxies)
 
+
+def serve(settings: Settings, workers: int, *, production_server: bool = True) -> None:
+    """Serve the app (which reads the same environment): gunicorn with ``workers`` uvicorn workers on uvloop +
+    httptools (``api.serving``), or, for ``jiuzhu dev`` (``production_server=False``), one uvicorn process.
+    Every process logs JSON lines."""
     from api.observability import log_config
 
     where = f"http://{settings.host}:{settings.port}/graphql"
@@ -96,8 +102,17 @@ def serve(settings: Settings, workers: int) -> None:
         log.info("jiuzhu %s (production) listening on %s", package_version(), where)
     else:
         log.info("jiuzhu %s ready. GraphiQL: %s (demo accounts: seeds/demo_accounts.csv)", package_version(), where)
+    trusted = forwarded_allow_ips(settings)
+    if production_server:
+        from api.serving import gunicorn_options, run_gunicorn
+
+        run_gunicorn(gunicorn_options(settings, workers, forwarded_allow_ips=trusted))
+        return
+    import uvicorn
+
     options = {**uvicorn_options(settings), "log_config": log_config(), "access_log": False}
-    uvicorn.run("api.main:app", workers=workers, **options)
+    # uvloop and httptools when installed (they are, except on Windows)
+    uvicorn.run("api.main:app", workers=workers, loop="auto", http="auto", **options)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -152,7 +167,7 @@ def main(argv: list[str] | None = None) -> int:
     elif args.command == "dev":
         asyncio.run(migrate_database(settings.database_url))
         asyncio.run(seed_database(settings.database_url, demo=True))
-        serve(settings, workers=1)
+        serve(settings, workers=1, production_server=False)
     elif args.command == "serve":
         if not args.no_migrate:
             asyncio.run(migrate_database(settings.database_url))

@@ -117,3 +117,35 @@ class Instance:
                 self.process.kill()
                 self.process.wait(timeout=10)
         self.log.close()
+
+
+class ServeInstance(Instance):
+    """``jiuzhu serve`` — the production serving path (gunicorn's master with uvicorn workers, ``api.serving``) —
+    and a client for it. ``migrate``: let the command migrate and load the reference data first."""
+
+    def __init__(self, name: str, database_url: str, log_dir: Path, *, workers: int = 1, migrate: bool = False) -> None:
+        self.name = name
+        self.port = free_port()
+        env = {
+            **os.environ,
+            "DATABASE_URL": database_url,
+            "JIUZHU_TOKEN_SECRET": TEST_SECRET,
+            "JIUZHU_MODE": "development",
+            "HOST": "127.0.0.1",
+            "PORT": str(self.port),
+        }
+        command = [sys.executable, "-m", "api.cli", "serve", "--workers", str(workers)]
+        self.log = (log_dir / f"{name}.log").open("wb")
+        self.process = subprocess.Popen(
+            [*command, *([] if migrate else ["--no-migrate"])],
+            cwd=ROOT,
+            env=env,
+            stdout=self.log,
+            stderr=subprocess.STDOUT,
+        )
+        self.client = httpx.AsyncClient(base_url=f"http://127.0.0.1:{self.port}", timeout=10.0)
+
+    def worker_pids(self) -> list[int]:
+        """The worker processes of gunicorn's master (Linux ``/proc``)."""
+        children = Path(f"/proc/{self.process.pid}/task/{self.process.pid}/children").read_text()
+        return [int(pid) for pid in children.split()]

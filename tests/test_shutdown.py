@@ -17,20 +17,26 @@ from api.cli import migrate_database, seed_database
 from tests.conftest import BACKEND, create_pg_database, drop_pg_database
 from tests.helpers import password_of
 from tests.ledger_load import SUBMIT, submission, targets
-from tests.servers import STARTUP_TIMEOUT, Instance
+from tests.servers import STARTUP_TIMEOUT, Instance, ServeInstance
 
 pytestmark = pytest.mark.skipif(BACKEND != "postgres", reason="needs PostgreSQL and a real server process")
 
 ENTRIES = 200
 
 
-async def test_sigterm_mid_submissions_keeps_every_acknowledged_write(tmp_path: Path) -> None:
+@pytest.mark.parametrize("serving", ["uvicorn", "jiuzhu serve"])
+async def test_sigterm_mid_submissions_keeps_every_acknowledged_write(tmp_path: Path, serving: str) -> None:
+    """``uvicorn`` as ``jiuzhu dev`` runs it (one process), and ``jiuzhu serve`` (gunicorn, 2 uvicorn workers):
+    SIGTERM to the master lets each worker finish its in-flight requests."""
     url = await create_pg_database()
     server: Instance | None = None
     try:
         await migrate_database(url)
         await seed_database(url, demo=True)
-        server = Instance("shutdown", url, tmp_path)
+        if serving == "uvicorn":
+            server = Instance("shutdown", url, tmp_path)
+        else:
+            server = ServeInstance("shutdown", url, tmp_path, workers=2)
         await asyncio.wait_for(server.ready(), STARTUP_TIMEOUT + 10)
         token = (await server.login("xinyuan_clerk", password_of("xinyuan_clerk")))["token"]
         target = (await targets(server, token))[0]
@@ -55,7 +61,8 @@ async def test_sigterm_mid_submissions_keeps_every_acknowledged_write(tmp_path: 
         assert acknowledged, "submissions must be flowing before the stop"
         server.process.send_signal(signal.SIGTERM)
         await asyncio.wait_for(task, 60)
-        # uvicorn finishes in-flight requests, then re-raises the signal: exit status -15 after a clean stop.
+        # uvicorn finishes in-flight requests, then re-raises the signal: exit status -15 after a clean stop;
+        # gunicorn's master waits for its workers to do the same and exits 0.
         assert server.process.wait(timeout=60) in (0, -signal.SIGTERM)
 
         conn = await asyncpg.connect(url)
