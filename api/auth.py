@@ -280,6 +280,7 @@ class Gate:
             elif name == b"x-api-key" and api_key is None:
                 api_key = value.decode("latin-1")
         principal = await self.authenticator.authenticate_headers(header, api_key)
+        set_caller(principal.username)  # the log line names the caller even when the gate refuses it
         if not principal.authenticated and not self.public_allowed:
             raise SIGN_IN_REQUIRED
         if principal.must_change_password and not self.password_change_handled:

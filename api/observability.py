@@ -239,7 +239,8 @@ class OperationLog(SchemaExtension):
         """Once parsed, the operation is known (a document with one anonymous operation is ``anonymous``)."""
         yield
         ctx = self.execution_context
-        kind = ctx.operation_type.value if ctx.operation_type else "unknown"
+        # Never ``ctx.operation_type``: it raises for a document that did not parse, losing the parser's message.
+        kind, _ = operation_labels(ctx.schema._schema, ctx.graphql_document, ctx.operation_name)
         OPERATION.set(((ctx.operation_name or "anonymous")[:64], kind))
 
 
