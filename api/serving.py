@@ -22,6 +22,7 @@ from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 from uvicorn_worker import UvicornWorker
 
 from api.config import Settings
+from api.observability import log_config
 
 #: Seconds a stopping worker lets in-flight requests finish (SIGTERM), as ``uvicorn --timeout-graceful-shutdown``.
 GRACEFUL_SHUTDOWN_SECONDS = 30
@@ -68,23 +69,16 @@ class JiuzhuWorker(UvicornWorker):
 
 
 def server_log_config(level: str = "INFO") -> dict[str, Any]:
-    """``logging.config.dictConfig`` settings for the gunicorn master and its workers: every logger (gunicorn's,
-    uvicorn's, the app's) writes JSON lines (``api.observability.JsonFormatter``) to stderr; the access logs of
-    gunicorn and uvicorn are off (``RequestContext`` logs each request)."""
-    return {
-        "version": 1,
-        "disable_existing_loggers": False,
-        "formatters": {"json": {"()": "api.observability.JsonFormatter"}},
-        "handlers": {"stderr": {"class": "logging.StreamHandler", "formatter": "json", "stream": "ext://sys.stderr"}},
-        "root": {"handlers": ["stderr"], "level": level},
-        "loggers": {
-            "gunicorn.error": {"handlers": [], "propagate": True, "level": level},
-            "gunicorn.access": {"handlers": [], "propagate": False, "level": "CRITICAL"},
-            "uvicorn": {"handlers": [], "propagate": True},
-            "uvicorn.error": {"handlers": [], "propagate": True},
-            "uvicorn.access": {"handlers": [], "propagate": False, "level": "CRITICAL"},
-        },
+    """``logging.config.dictConfig`` settings for the gunicorn master and its workers: the app's own JSON
+    configuration (``api.observability.log_config``) plus gunicorn's loggers; gunicorn's access log is off
+    (``RequestContext`` logs each request)."""
+    config = log_config(level)
+    config["loggers"] = {
+        "gunicorn.error": {"handlers": [], "propagate": True, "level": level},
+        "gunicorn.access": {"handlers": [], "propagate": False, "level": "CRITICAL"},
+        **config["loggers"],
     }
+    return config
 
 
 def bind_address(host: str, port: int) -> str:
