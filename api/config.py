@@ -17,7 +17,6 @@
 
 from __future__ import annotations
 
-import ipaddress
 import os
 from dataclasses import dataclass
 from ipaddress import IPv4Network, IPv6Network, ip_network
@@ -146,19 +145,10 @@ def _networks(name: str, raw: str) -> tuple[IPv4Network | IPv6Network, ...]:
 def _proxies(raw: str) -> tuple[str, ...]:
     """Addresses or networks of trusted reverse proxies (``10.0.0.5, 10.1.0.0/16``); never ``*``: a wildcard
     would let any client choose the address the sign-in throttle counts."""
-    proxies: list[str] = []
-    for item in (p.strip() for p in raw.split(",")):
-        if not item:
-            continue
-        try:
-            network = ipaddress.ip_network(item, strict=False)
-        except ValueError as exc:
-            raise ConfigError(
-                f"JIUZHU_TRUSTED_PROXIES must list IP addresses or CIDR networks of the reverse proxies, "
-                f"comma-separated (like 10.0.0.5,10.1.0.0/16), got {item!r}."
-            ) from exc
-        proxies.append(str(network.network_address) if network.num_addresses == 1 else str(network))
-    return tuple(proxies)
+    return tuple(
+        str(network.network_address) if network.num_addresses == 1 else str(network)
+        for network in _networks("JIUZHU_TRUSTED_PROXIES", raw)
+    )
 
 
 def _origins(raw: str) -> tuple[str, ...]:

@@ -13,11 +13,10 @@ from __future__ import annotations
 
 from models import Contract
 from policies.enforcer import allowed
-from policies.principal import Principal
+from policies.principal import CITY_WIDE, Principal
 
 VIOLATION = "violation"
 RECORD = "record"
-CITY_WIDE = "district:*"
 
 
 async def violation_domains(contractor_id: int) -> list[str]:

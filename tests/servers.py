@@ -37,10 +37,11 @@ class Instance:
         *,
         workers: int = 1,
         cli: bool = False,
+        migrate: bool = False,
         env: dict[str, str] | None = None,
     ) -> None:
-        """``cli``: run ``jiuzhu serve --no-migrate`` (uvicorn as the command configures it) instead of uvicorn's
-        own command line; ``env``: extra environment variables."""
+        """``cli``: run ``jiuzhu serve`` (the production serving path, ``api.serving``) instead of uvicorn's own
+        command line, with ``--no-migrate`` unless ``migrate``; ``env``: extra environment variables."""
         self.name = name
         self.port = free_port()
         env = {
@@ -53,7 +54,9 @@ class Instance:
             **(env or {}),
         }
         self.log = (log_dir / f"{name}.log").open("wb")
-        serve_cli = [sys.executable, "-m", "api.cli", "serve", "--no-migrate", "--workers", str(workers)]
+        serve_cli = [sys.executable, "-m", "api.cli", "serve", "--workers", str(workers)]
+        if not migrate:
+            serve_cli.append("--no-migrate")
         self.process = subprocess.Popen(
             serve_cli
             if cli
@@ -124,26 +127,7 @@ class ServeInstance(Instance):
     and a client for it. ``migrate``: let the command migrate and load the reference data first."""
 
     def __init__(self, name: str, database_url: str, log_dir: Path, *, workers: int = 1, migrate: bool = False) -> None:
-        self.name = name
-        self.port = free_port()
-        env = {
-            **os.environ,
-            "DATABASE_URL": database_url,
-            "JIUZHU_TOKEN_SECRET": TEST_SECRET,
-            "JIUZHU_MODE": "development",
-            "HOST": "127.0.0.1",
-            "PORT": str(self.port),
-        }
-        command = [sys.executable, "-m", "api.cli", "serve", "--workers", str(workers)]
-        self.log = (log_dir / f"{name}.log").open("wb")
-        self.process = subprocess.Popen(
-            [*command, *([] if migrate else ["--no-migrate"])],
-            cwd=ROOT,
-            env=env,
-            stdout=self.log,
-            stderr=subprocess.STDOUT,
-        )
-        self.client = httpx.AsyncClient(base_url=f"http://127.0.0.1:{self.port}", timeout=10.0)
+        super().__init__(name, database_url, log_dir, workers=workers, cli=True, migrate=migrate)
 
     def worker_pids(self) -> list[int]:
         """The worker processes of gunicorn's master (Linux ``/proc``)."""
