@@ -297,7 +297,6 @@ class Gate:
             await self.refuse(exc)(scope, receive, send)
             return
         scope[PRINCIPAL_KEY] = principal
-        set_caller(principal.username)
         await self.app(scope, receive, send)
 
 
